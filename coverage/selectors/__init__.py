@@ -1,0 +1,1 @@
+"""Reads of the coverage app: dashboards read snapshots only; entry reads counts."""

@@ -1,0 +1,10 @@
+"""Writes of the coverage app. Views, forms, admin, importers and tasks all call these.
+
+- ``recompute``: snapshots from counts, denominators, targets and bands (set-based SQL);
+- ``publishing``: closing a month publishes its snapshots; reopening and revisions;
+- ``entry``: Pemda entry, validation rules and the verification workflow.
+"""
+
+from .recompute import coverage_recompute, recompute_drain_outbox, recompute_schedule
+
+__all__ = ["coverage_recompute", "recompute_drain_outbox", "recompute_schedule"]

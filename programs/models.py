@@ -1,0 +1,1 @@
+"""Protection programs, premium rates, funding schemes and funded worker batches."""

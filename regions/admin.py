@@ -1,0 +1,92 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Denominator, Office, Region, Territory, UserRole
+
+admin.site.site_header = _("Administrasi Dashboard UCJ")
+admin.site.site_title = _("Dashboard UCJ")
+admin.site.index_title = _("Data master dan konfigurasi")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "kind", "parent", "is_active"]
+    list_filter = ["level", "kind", "is_active"]
+    # "malang" finds Kabupaten Malang and Kota Malang; "35.07" finds the subtree by code prefix.
+    search_fields = ["name", "=code", "^code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["decree"]
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Autocomplete: shallow levels first, so "malang" shows the kab/kota before desa.
+        return queryset.order_by("level", "code"), may_have_duplicates
+
+
+class TerritoryInline(admin.TabularInline):
+    model = Territory
+    extra = 1
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "parent"]
+    list_filter = ["kind", "parent"]
+    search_fields = ["name", "code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+    inlines = [TerritoryInline]
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["office", "region", "valid_from", "valid_to"]
+    list_filter = ["office__parent", "office"]
+    search_fields = ["region__name", "region__code", "office__name"]
+    list_select_related = ["office", "region"]
+    autocomplete_fields = ["office", "region"]
+
+
+@admin.register(Denominator)
+class DenominatorAdmin(SimpleHistoryAdmin):
+    list_display = ["region", "year", "segment_group", "workers", "source", "created_at", "created_by"]
+    list_filter = ["year", "segment_group"]
+    search_fields = ["region__name", "^region__code", "source"]
+    list_select_related = ["region", "created_by"]
+    autocomplete_fields = ["region"]
+    readonly_fields = ["created_at", "created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A revision adds a new row; an existing row is history and stays as it was.
+        if obj is not None:
+            return ["region", "year", "segment_group", "workers", "source", "note", "created_at", "created_by"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        from .services import denominator_add
+
+        if change:
+            return
+        saved = denominator_add(
+            region=obj.region,
+            year=obj.year,
+            segment_group=obj.segment_group,
+            workers=obj.workers,
+            source=obj.source,
+            note=obj.note,
+            user=request.user,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(UserRole)
+class UserRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "region", "office"]
+    list_filter = ["role", "office"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "region__name"]
+    list_select_related = ["user", "region", "office"]
+    autocomplete_fields = ["user", "region", "office"]

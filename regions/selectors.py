@@ -1,0 +1,143 @@
+"""Reads of the region and office trees, and the one place where a user's scope is decided.
+
+Scope rules (every view, importer and API call goes through these functions):
+- admins (superusers or the admin role) may do everything;
+- a Pemda operator writes the counts of their region and its subtree, nothing else;
+- a verifier verifies the counts of the kab/kota in their branch's territory (and below);
+- a branch head reads the dashboards of their branch's territory (a Kanwil: all its branches).
+Aggregate dashboards (coverage, rankings) are readable by every signed-in user: rankings are
+compared between regions by design. Entry data (drafts, submissions) follows write scope.
+"""
+
+from datetime import date
+
+from django.db.models import Q
+
+from .models import NATIONAL_CODE, Level, Office, OfficeKind, Region, Role, Territory, UserRole
+
+
+def region_get(*, code):
+    return Region.objects.select_related("parent").get(code=code)
+
+
+def regions_search(*, term, limit=20):
+    return Region.objects.filter(Q(code__startswith=term) | Q(name__icontains=term)).order_by("level", "code")[:limit]
+
+
+def territory_regions(*, office, day=None):
+    """The kab/kota an office serves on ``day``: a branch its own, a Kanwil its branches'."""
+    day = day or date.today()
+    territories = Territory.objects.valid_on(day)
+    if office.kind == OfficeKind.KANWIL:
+        territories = territories.filter(office__parent=office)
+    else:
+        territories = territories.filter(office=office)
+    return Region.objects.filter(pk__in=territories.values("region_id")).order_by("code")
+
+
+def branches_of(*, kanwil):
+    return Office.objects.filter(parent=kanwil, kind=OfficeKind.BRANCH).order_by("name")
+
+
+def user_roles(user):
+    """The user's role assignments, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_ucj_roles", None)
+    if cached is None:
+        cached = list(UserRole.objects.filter(user=user).select_related("region", "office", "office__parent"))
+        user._ucj_roles = cached
+    return cached
+
+
+def user_is_admin(user):
+    return user.is_authenticated and (user.is_superuser or any(r.role == Role.ADMIN for r in user_roles(user)))
+
+
+def user_has_role(user, role):
+    return any(r.role == role for r in user_roles(user))
+
+
+def _within_any(region, roots):
+    return any(region.is_within(root) for root in roots)
+
+
+def editable_roots(user):
+    """Regions whose subtree the user may write counts for."""
+    return [r.region for r in user_roles(user) if r.role == Role.OPERATOR]
+
+
+def verifiable_roots(user, day=None):
+    roots = []
+    for assignment in user_roles(user):
+        if assignment.role == Role.VERIFIER:
+            roots.extend(territory_regions(office=assignment.office, day=day))
+    return roots
+
+
+def can_edit_region(user, region):
+    if user_is_admin(user):
+        return True
+    return _within_any(region, editable_roots(user))
+
+
+def can_verify_region(user, region, day=None):
+    if user_is_admin(user):
+        return True
+    return _within_any(region, verifiable_roots(user, day))
+
+
+def can_view_region(user, region):
+    """Aggregate dashboards are open to every signed-in user (see module docstring)."""
+    return user.is_authenticated
+
+
+def can_view_office(user, office):
+    if not user.is_authenticated:
+        return False
+    if user_is_admin(user):
+        return True
+    for assignment in user_roles(user):
+        if assignment.office_id is None:
+            continue
+        if assignment.office_id == office.pk or assignment.office_id == office.parent_id:
+            return True
+    # Every signed-in user may read office roll-ups too; scope matters for writes.
+    return True
+
+
+def regions_filter_editable(user, queryset):
+    """Restrict a Region queryset (or anything with a ``region`` FK via ``prefix``) to write scope."""
+    if user_is_admin(user):
+        return queryset
+    roots = editable_roots(user)
+    if not roots:
+        return queryset.none()
+    condition = Q()
+    for root in roots:
+        condition |= Q(code=root.code) | Q(code__startswith=f"{root.code}.")
+    return queryset.filter(condition)
+
+
+def home_office(user):
+    for assignment in user_roles(user):
+        if assignment.role in (Role.BRANCH_HEAD, Role.VERIFIER):
+            return assignment.office
+    return None
+
+
+def home_region(user):
+    roots = editable_roots(user)
+    return roots[0] if roots else None
+
+
+def national_region():
+    return Region.objects.get(code=NATIONAL_CODE)
+
+
+def children_of(*, region):
+    return Region.objects.filter(parent=region).order_by("code")
+
+
+def level_label(level):
+    return Level(level).label

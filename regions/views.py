@@ -1,0 +1,45 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+
+from .models import Role
+from .selectors import home_office, home_region, regions_search, user_has_role, user_is_admin
+
+
+def _first_reversible(*candidates):
+    for name, kwargs in candidates:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return reverse("admin:index")
+
+
+@login_required
+def home(request):
+    """Send each role to the page it works on: branch heads to their branch, operators to entry."""
+    user = request.user
+    office = home_office(user)
+    if user_has_role(user, Role.BRANCH_HEAD) and office:
+        return redirect(_first_reversible(("coverage:office_dashboard", {"code": office.code})))
+    if user_has_role(user, Role.VERIFIER):
+        return redirect(_first_reversible(("coverage:verification_queue", None)))
+    region = home_region(user)
+    if region is not None:
+        return redirect(_first_reversible(("coverage:entry_grid", {"code": region.code})))
+    if user_is_admin(user):
+        return redirect(_first_reversible(("coverage:region_dashboard", {"code": "ID"})))
+    return redirect(_first_reversible(("coverage:region_dashboard", {"code": "ID"})))
+
+
+@login_required
+def region_search(request):
+    """Small JSON lookup for region pickers: code prefix or name."""
+    term = request.GET.get("q", "").strip()
+    if len(term) < 2:
+        return JsonResponse({"results": []})
+    results = [
+        {"code": r.code, "name": r.name, "level": r.get_level_display()} for r in regions_search(term=term)
+    ]
+    return JsonResponse({"results": results})

@@ -1,0 +1,31 @@
+"""Small builders for test data. Regions get their real kind from the code and name."""
+
+from regions.models import NATIONAL_CODE, Kind, Level, Region
+
+
+def _kind_for(code, name):
+    level = code.count(".") + 1
+    if level == 1:
+        return Kind.PROVINCE
+    if level == 2:
+        return Kind.KOTA if name.lower().startswith("kota") else Kind.KABUPATEN
+    if level == 3:
+        return Kind.KECAMATAN
+    return Kind.KELURAHAN if code.rsplit(".", 1)[1].startswith("1") else Kind.DESA
+
+
+def make_region(code, name=None):
+    """Get or create a region and, first, its ancestors (named after their codes if unknown)."""
+    if code == NATIONAL_CODE:
+        region, _ = Region.objects.get_or_create(
+            code=NATIONAL_CODE, defaults={"name": "Indonesia", "level": Level.NATIONAL, "kind": Kind.NATIONAL}
+        )
+        return region
+    parent_code = code.rsplit(".", 1)[0] if "." in code else NATIONAL_CODE
+    parent = make_region(parent_code)
+    name = name or f"Wilayah {code}"
+    region, _ = Region.objects.get_or_create(
+        code=code,
+        defaults={"name": name, "level": code.count(".") + 1, "kind": _kind_for(code, name), "parent": parent},
+    )
+    return region

@@ -1,0 +1,29 @@
+"""Celery application. The beat schedule lives here, in one place.
+
+Every periodic task is also a management command of the same name, so an operator can run
+it by hand (``python manage.py recompute_coverage``).
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ucj_dashboard.settings")
+
+app = Celery("ucj_dashboard")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Nightly full recompute (WIB), the safety net behind the incremental recomputes.
+    "recompute-coverage-nightly": {
+        "task": "coverage.tasks.recompute_coverage",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    # Picks up recomputes that could not be queued (e.g. the broker was down at save time).
+    "drain-recompute-outbox": {
+        "task": "coverage.tasks.drain_recompute_outbox",
+        "schedule": 60.0,
+    },
+}

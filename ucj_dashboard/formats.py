@@ -1,0 +1,128 @@
+"""Indonesian number, percentage, Rupiah and month formats, and lenient number parsing.
+
+Used by templates (``{% load ucj %}``), charts, exports and importers so that every surface
+prints 134.167 peserta, 32,44% and Rp659.265.600 the same way.
+"""
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+MONTHS_ID = [
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+]  # fmt: skip
+MONTHS_EN = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+EMPTY = "–"
+
+
+def _english():
+    return (get_language() or "id").startswith("en")
+
+
+def _separators():
+    return (",", ".") if _english() else (".", ",")
+
+
+def _group(integer_digits, thousands):
+    return re.sub(r"(\d)(?=(\d{3})+$)", rf"\1{thousands}", integer_digits)
+
+
+def format_number(value, decimals=0):
+    """134167 -> '134.167' (id) or '134,167' (en); None -> '–'."""
+    if value is None:
+        return EMPTY
+    thousands, decimal_sep = _separators()
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    text = f"{abs(rounded):f}"
+    integer, _, fraction = text.partition(".")
+    out = _group(integer, thousands)
+    if decimals:
+        out += decimal_sep + fraction
+    return sign + out
+
+
+def format_percent(value, decimals=2):
+    """32.4437 -> '32,44%'; None -> '–' (unknown coverage is never shown as 0)."""
+    if value is None:
+        return EMPTY
+    return f"{format_number(value, decimals)}%"
+
+
+def format_pp(value, decimals=2):
+    """A change in percentage points with its sign: +1,25 pp."""
+    if value is None:
+        return EMPTY
+    sign = "+" if value > 0 else ""
+    return f"{sign}{format_number(value, decimals)} pp"
+
+
+def format_rupiah(value):
+    """659265600 -> 'Rp659.265.600'."""
+    if value is None:
+        return EMPTY
+    return f"Rp{format_number(value, 0)}"
+
+
+def month_name(month):
+    return (MONTHS_EN if _english() else MONTHS_ID)[month - 1]
+
+
+def format_period(period: date):
+    """date(2024, 9, 1) -> 'September 2024'; 'Mei 2025' in Indonesian."""
+    if period is None:
+        return EMPTY
+    return f"{month_name(period.month)} {period.year}"
+
+
+class NumberFormatError(ValueError):
+    pass
+
+
+_ID_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+_EN_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_number(text, *, integer=True):
+    """Parse a number typed or exported the Indonesian way.
+
+    '134.167' -> 134167, '32,44' -> Decimal('32.44'), '1 234' -> 1234, 'Rp659.265.600' ->
+    659265600. English grouping ('134,167') is accepted when unambiguous. Raises
+    NumberFormatError with an Indonesian message otherwise.
+    """
+    if text is None:
+        raise NumberFormatError(_("nilai kosong"))
+    if isinstance(text, int | float | Decimal) and not isinstance(text, bool):
+        value = Decimal(str(text))
+    else:
+        raw = str(text).strip().replace("\u00a0", " ").replace(" ", "")
+        raw = re.sub(r"^(Rp\.?|IDR)", "", raw, flags=re.IGNORECASE)
+        if raw == "":
+            raise NumberFormatError(_("nilai kosong"))
+        if _ID_THOUSANDS.match(raw):
+            normal = raw.replace(".", "").replace(",", ".")
+        elif _EN_THOUSANDS.match(raw) and integer:
+            normal = raw.replace(",", "")
+        elif re.fullmatch(r"-?\d+,\d+", raw):
+            normal = raw.replace(",", ".")
+        elif re.fullmatch(r"-?\d+(\.\d+)?", raw):
+            normal = raw
+        else:
+            raise NumberFormatError(_("bukan angka yang valid: %(value)s") % {"value": text})
+        try:
+            value = Decimal(normal)
+        except InvalidOperation as exc:
+            raise NumberFormatError(_("bukan angka yang valid: %(value)s") % {"value": text}) from exc
+    if integer:
+        if value != value.to_integral_value():
+            raise NumberFormatError(_("harus bilangan bulat: %(value)s") % {"value": text})
+        return int(value)
+    return value
