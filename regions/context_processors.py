@@ -1,7 +1,7 @@
 from django.conf import settings
 
-from .selectors import home_office, home_region, user_has_role, user_is_admin
 from .models import Role
+from .selectors import home_office, home_region, user_has_role, user_is_admin
 
 
 def navigation(request):

@@ -39,7 +39,5 @@ def region_search(request):
     term = request.GET.get("q", "").strip()
     if len(term) < 2:
         return JsonResponse({"results": []})
-    results = [
-        {"code": r.code, "name": r.name, "level": r.get_level_display()} for r in regions_search(term=term)
-    ]
+    results = [{"code": r.code, "name": r.name, "level": r.get_level_display()} for r in regions_search(term=term)]
     return JsonResponse({"results": results})

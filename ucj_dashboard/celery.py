@@ -21,6 +21,11 @@ app.conf.beat_schedule = {
         "task": "coverage.tasks.recompute_coverage",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Monday 06:00 WIB: each branch head's action list (coverage.tasks.send_weekly_digest).
+    "send-weekly-digest": {
+        "task": "coverage.tasks.send_weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=0),
+    },
     # Picks up recomputes that could not be queued (e.g. the broker was down at save time).
     "drain-recompute-outbox": {
         "task": "coverage.tasks.drain_recompute_outbox",

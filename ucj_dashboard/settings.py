@@ -51,7 +51,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-for-debug"
+    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 - DEBUG only
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Demo data is marked as such in the UI (a banner on every page).
@@ -153,7 +153,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60)
 
 # AUTH
 AUTH_PASSWORD_VALIDATORS = [
@@ -206,6 +205,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ucj-dashboard@localhost")
 # DOMAIN
 # Region boundaries (GeoJSON) are read at run time from here, never copied into the repo.
 GEO_DIR = Path(env_str("GEO_DIR", str(BASE_DIR.parent / "shared" / "geo")))
+# Pemda entry: a month's figures are due on this day of the next month (then "overdue");
+# reminder e-mails start this many days before.
+SUBMISSION_DUE_DAY = env_int("SUBMISSION_DUE_DAY", 10)
+if not 1 <= SUBMISSION_DUE_DAY <= 31:
+    raise ImproperlyConfigured(f"SUBMISSION_DUE_DAY must be a day of the month (1-31), got {SUBMISSION_DUE_DAY}")
+SUBMISSION_REMINDER_DAYS_BEFORE = env_int("SUBMISSION_REMINDER_DAYS_BEFORE", 3)
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,15 @@
 - ``entry``: Pemda entry, validation rules and the verification workflow.
 """
 
-from .recompute import coverage_recompute, recompute_drain_outbox, recompute_schedule
+from .publishing import period_close, period_is_closed, period_reopen
+from .recompute import coverage_recompute, recompute_drain_outbox, recompute_schedule, snapshot_generation
 
-__all__ = ["coverage_recompute", "recompute_drain_outbox", "recompute_schedule"]
+__all__ = [
+    "coverage_recompute",
+    "period_close",
+    "period_is_closed",
+    "period_reopen",
+    "recompute_drain_outbox",
+    "recompute_schedule",
+    "snapshot_generation",
+]

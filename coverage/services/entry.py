@@ -1,0 +1,650 @@
+"""Pemda entry: saving counts with optimistic locking, the submit / verify / return workflow,
+admins' rule overrides and the submission reminders.
+
+Every writer (the entry grid, the importer, admin, the commands) goes through these functions,
+so the same rules apply everywhere:
+
+- scope: ``regions.selectors.can_edit_region`` (writes) and ``can_verify_region`` (approvals);
+- a closed month (``ReportingPeriod.status == closed``) is locked: every write is refused;
+- a save names the ``version`` it read; a different current version means someone else saved
+  in between and the save is refused (never a silent overwrite);
+- rule errors block (``coverage.rules``); warnings are returned to the caller;
+- the audit trail is django-simple-history, with the "why" in ``history_change_reason``;
+- a change that affects coverage (anything submitted or verified, before or after) schedules
+  ``recompute_schedule`` in the same transaction. Drafts never count.
+"""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from regions.selectors import can_edit_region, can_verify_region, user_is_admin
+from ucj_dashboard.formats import format_period
+
+from .. import rules
+from ..models import (
+    COUNTED_STATUSES,
+    EntryStatus,
+    ParticipantCount,
+    ReminderKind,
+    ReportingPeriod,
+    ReportingStatus,
+    RuleCode,
+    RuleOverride,
+    Severity,
+    Source,
+    SubmissionReminder,
+    ValidationRule,
+)
+from .recompute import recompute_schedule
+
+MEASURES = rules.MEASURES
+# Above this many changed regions in one month, one full recompute of the month is cheaper
+# than one incremental run per region.
+RECOMPUTE_REGION_LIMIT = 20
+_CLEAN_EXCLUDE = ["region", "entered_by", "verified_by"]
+_UPDATE_FIELDS = [
+    *MEASURES,
+    "status",
+    "version",
+    "note",
+    "return_reason",
+    "entered_by",
+    "updated_at",
+    "submitted_at",
+    "verified_by",
+    "verified_at",
+]
+
+
+@dataclass
+class CellChange:
+    """New values for one cell (region, month, segment) of the Pemda source.
+
+    ``values`` holds only the measures being set; the others keep their stored value.
+    ``expected_version`` is the version the user read (0 = the cell did not exist); None skips
+    the check (the importer reads and writes in one locked transaction). ``row`` and
+    ``column_suffix`` locate the cell in a spreadsheet.
+    """
+
+    region: object
+    period: date
+    segment: str
+    values: dict
+    expected_version: int | None = None
+    row: int | None = None
+    column_suffix: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class CellPlan:
+    change: CellChange
+    existing: ParticipantCount | None
+    old: dict
+    new: dict
+    status_after: str
+    violations: list = field(default_factory=list)
+
+    region = property(lambda self: self.change.region)
+    period = property(lambda self: self.change.period)
+    segment = property(lambda self: self.change.segment)
+
+    @property
+    def status_before(self):
+        return self.existing.status if self.existing else None
+
+    @property
+    def values_changed(self):
+        return self.existing is None or self.old != self.new
+
+    @property
+    def note_changed(self):
+        return self.change.note is not None and self.change.note != (self.existing.note if self.existing else "")
+
+    @property
+    def action(self):
+        if self.existing is None:
+            return "create"
+        if self.values_changed or self.note_changed or self.status_after != self.status_before:
+            return "update"
+        return "unchanged"
+
+    @property
+    def diff(self):
+        return [
+            (name, self.old.get(name), self.new.get(name))
+            for name in MEASURES
+            if self.old.get(name) != self.new.get(name)
+        ]
+
+    @property
+    def affects_coverage(self):
+        counted = self.status_before in COUNTED_STATUSES or self.status_after in COUNTED_STATUSES
+        return counted and self.action != "unchanged"
+
+    @property
+    def label(self):
+        return _cell_label(self.region, self.segment, self.period)
+
+
+@dataclass
+class CheckResult:
+    """A dry run: what would change, which rules are broken, and the effect on coverage."""
+
+    plans: list
+    impact: list = field(default_factory=list)
+    fingerprint: str = ""
+
+    def _count(self, action):
+        return sum(1 for plan in self.plans if plan.action == action)
+
+    created = property(lambda self: self._count("create"))
+    updated = property(lambda self: self._count("update"))
+    unchanged = property(lambda self: self._count("unchanged"))
+
+    @property
+    def errors(self):
+        return [(plan, v) for plan in self.plans for v in plan.violations if v.blocking]
+
+    @property
+    def warnings(self):
+        return [(plan, v) for plan in self.plans for v in plan.violations if not v.blocking]
+
+
+@dataclass
+class SaveResult:
+    counts: list
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    submitted: int = 0
+    warnings: list = field(default_factory=list)
+
+
+def _cell_label(region, segment, period):
+    return f"{region.name} {segment} {format_period(period)}"
+
+
+def _user_label(user):
+    if user is None:
+        return _("pengguna lain")
+    return user.get_full_name() or user.username
+
+
+def _stale_message(region, segment, period, existing):
+    return _(
+        "Angka %(cell)s sudah diubah oleh %(user)s (versi %(version)s) sejak Anda membukanya. Muat ulang "
+        "halaman untuk melihat angka terbaru, lalu ulangi perubahan Anda."
+    ) % {
+        "cell": _cell_label(region, segment, period),
+        "user": _user_label(existing.entered_by if existing else None),
+        "version": existing.version if existing else 0,
+    }
+
+
+def closed_message(period):
+    return _("Periode %(period)s sudah ditutup: data terkunci. Admin dapat membukanya kembali dengan alasan.") % {
+        "period": format_period(period)
+    }
+
+
+def closed_periods(periods) -> set:
+    return set(
+        ReportingPeriod.objects.filter(period__in=set(periods), status=ReportingStatus.CLOSED).values_list(
+            "period", flat=True
+        )
+    )
+
+
+def _status_after(existing, values_changed, submit):
+    if existing is None:
+        return EntryStatus.SUBMITTED if submit else EntryStatus.DRAFT
+    status = existing.status
+    if values_changed:
+        # A correction of a submitted or verified figure goes back to the verifier.
+        status = {
+            EntryStatus.DRAFT: EntryStatus.DRAFT,
+            EntryStatus.RETURNED: EntryStatus.DRAFT,
+            EntryStatus.SUBMITTED: EntryStatus.SUBMITTED,
+            EntryStatus.VERIFIED: EntryStatus.SUBMITTED,
+        }[status]
+    if submit and status in (EntryStatus.DRAFT, EntryStatus.RETURNED):
+        status = EntryStatus.SUBMITTED
+    return status
+
+
+def _existing_counts(changes, lock):
+    queryset = ParticipantCount.objects.filter(
+        source=Source.PEMDA,
+        period__in={c.period for c in changes},
+        region_id__in={c.region.pk for c in changes},
+        segment__in={c.segment for c in changes},
+    ).select_related("entered_by")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    return {(c.region_id, c.period, c.segment): c for c in queryset}
+
+
+def participant_counts_check(*, changes, user, submit=False, lock=False, with_impact=True) -> CheckResult:
+    """Plan ``changes`` without writing: old -> new per cell, rule violations, coverage impact.
+
+    With ``lock`` the stored rows are locked (``SELECT ... FOR UPDATE``) until the caller's
+    transaction ends, so a save right after sees exactly what was checked.
+    """
+    changes = list(changes)
+    existing = _existing_counts(changes, lock) if changes else {}
+    closed = closed_periods(c.period for c in changes)
+    scope = {}
+    plans, seen = [], set()
+    for change in changes:
+        key = (change.region.pk, change.period, change.segment)
+        stored = existing.get(key)
+        old = {name: getattr(stored, name) if stored else None for name in MEASURES}
+        new = {**old, **{name: value for name, value in change.values.items() if name in MEASURES}}
+        plan = CellPlan(change, stored, old, new, EntryStatus.DRAFT)
+        plan.status_after = _status_after(stored, plan.values_changed, submit)
+        if change.region.pk not in scope:
+            scope[change.region.pk] = can_edit_region(user, change.region)
+        if not scope[change.region.pk]:
+            plan.violations.append(_error(RuleCode.OUT_OF_SCOPE, _out_of_scope_message(change.region)))
+        if change.period in closed:
+            plan.violations.append(_error("period_closed", closed_message(change.period)))
+        if key in seen:
+            plan.violations.append(
+                _error(RuleCode.DUPLICATE_ROW, _("Sel %(cell)s muncul lebih dari sekali.") % {"cell": plan.label})
+            )
+        seen.add(key)
+        if change.expected_version is not None and change.expected_version != (stored.version if stored else 0):
+            plan.violations.append(
+                _error("stale", _stale_message(change.region, change.segment, change.period, stored))
+            )
+        plans.append(plan)
+
+    # Unchanged cells are not re-judged: re-importing the same file must stay a no-op.
+    to_check = [plan for plan in plans if plan.action != "unchanged"]
+    for plan, found in zip(to_check, rules.evaluate(to_check), strict=True):
+        plan.violations.extend(found)
+
+    result = CheckResult(plans=plans, fingerprint=_fingerprint(plans))
+    if with_impact:
+        from ..selectors.entry import coverage_impact
+
+        result.impact = coverage_impact(plans=plans)
+    return result
+
+
+def _error(rule, message):
+    return rules.Violation(rule, Severity.ERROR, message)
+
+
+def _out_of_scope_message(region):
+    return _("Wilayah %(region)s di luar wilayah kewenangan Anda.") % {"region": f"{region.code} {region.name}"}
+
+
+def _fingerprint(plans):
+    digest = hashlib.sha256()
+    for plan in sorted(plans, key=lambda p: (p.region.code, p.period, p.segment)):
+        values = ",".join(str(plan.new.get(name)) for name in MEASURES)
+        version = plan.existing.version if plan.existing else 0
+        digest.update(
+            f"{plan.region.code}|{plan.period}|{plan.segment}|{version}|{values}|{plan.status_after}\n".encode()
+        )
+    return digest.hexdigest()
+
+
+def _raise_blocking(check):
+    messages = []
+    for plan, violation in check.errors:
+        where = _("baris %(row)s: ") % {"row": plan.change.row} if plan.change.row else ""
+        messages.append(where + violation.message)
+    if messages:
+        raise ValidationError(list(dict.fromkeys(messages)))
+
+
+def participant_counts_save_many(*, changes, user, reason, submit=False, checked=None) -> SaveResult:
+    """Save many cells all-or-nothing (bulk inserts and updates, history in bulk too).
+
+    Refuses the whole set with a ``ValidationError`` (one message per problem) when any cell is
+    out of scope, in a closed month, stale, or breaks an error rule. ``checked`` is a
+    ``participant_counts_check(..., lock=True)`` result made in the same transaction.
+    """
+    with transaction.atomic():
+        check = checked or participant_counts_check(
+            changes=changes, user=user, submit=submit, lock=True, with_impact=False
+        )
+        _raise_blocking(check)
+        now = timezone.now()
+        creates, updates, counts = [], [], []
+        result = SaveResult(counts=counts, unchanged=check.unchanged)
+        for plan in check.plans:
+            if plan.action == "unchanged":
+                counts.append(plan.existing)
+                continue
+            count = plan.existing or ParticipantCount(
+                region=plan.region, period=plan.period, segment=plan.segment, source=Source.PEMDA, version=0
+            )
+            _apply_plan(count, plan, user, now)
+            why = reason
+            if plan.status_after == EntryStatus.SUBMITTED and plan.status_before != EntryStatus.SUBMITTED:
+                why = f"{reason}; " + _("diajukan")
+                result.submitted += 1
+            count._change_reason = why[:100]
+            count.full_clean(exclude=_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
+            (creates if plan.existing is None else updates).append(count)
+            counts.append(count)
+        try:
+            with transaction.atomic():
+                if creates:
+                    bulk_create_with_history(creates, ParticipantCount, batch_size=2000, default_user=user)
+                if updates:
+                    bulk_update_with_history(
+                        updates, ParticipantCount, _UPDATE_FIELDS, batch_size=2000, default_user=user
+                    )
+        except IntegrityError as exc:
+            raise ValidationError(
+                _("Sebagian angka baru saja diisi oleh pengguna lain. Muat ulang halaman, lalu ulangi perubahan Anda.")
+            ) from exc
+        result.created, result.updated = len(creates), len(updates)
+        result.warnings = check.warnings
+        _schedule_recompute([p for p in check.plans if p.affects_coverage], reason)
+    return result
+
+
+def _apply_plan(count, plan, user, now):
+    if plan.values_changed:
+        for name in MEASURES:
+            setattr(count, name, plan.new[name])
+        count.entered_by = user
+    if plan.change.note is not None:
+        count.note = plan.change.note
+    if plan.status_after == EntryStatus.SUBMITTED and plan.status_before != EntryStatus.SUBMITTED:
+        count.submitted_at = now
+        count.return_reason = ""
+    if plan.status_before == EntryStatus.VERIFIED and plan.status_after != EntryStatus.VERIFIED:
+        count.verified_by, count.verified_at = None, None
+    count.status = plan.status_after
+    count.version += 1
+    count.updated_at = now
+
+
+def _schedule_recompute(plans, reason):
+    regions_by_period = defaultdict(dict)
+    for plan in plans:
+        regions_by_period[plan.period][plan.region.pk] = plan.region
+    for period, regions in regions_by_period.items():
+        if len(regions) > RECOMPUTE_REGION_LIMIT:
+            recompute_schedule(region=None, periods=[period], reason=reason)
+        else:
+            for region in regions.values():
+                recompute_schedule(region=region, periods=[period], reason=reason)
+
+
+def participant_count_save(
+    *, region, period, segment, values, user, expected_version, note=None, reason=""
+) -> ParticipantCount:
+    """Save one cell (creating it as a draft if new). ``expected_version`` 0 = it did not exist."""
+    change = CellChange(region, period, segment, dict(values), expected_version=expected_version, note=note)
+    result = participant_counts_save_many(changes=[change], user=user, reason=reason or _("Entri manual"))
+    count = result.counts[0]
+    count.rule_warnings = [v for _plan, v in result.warnings]
+    return count
+
+
+def entry_grid_save(*, region, period, user, changes, submit=False) -> SaveResult:
+    """The entry grid's save: the changed cells, and with ``submit`` every draft of the grid
+    (``region`` and its children) is submitted in the same transaction."""
+    changes = list(changes)
+    if submit:
+        from ..selectors.entry import grid_counts
+
+        changed = {(c.region.pk, c.segment) for c in changes}
+        for count in grid_counts(region=region, period=period).filter(
+            status__in=[EntryStatus.DRAFT, EntryStatus.RETURNED]
+        ):
+            if (count.region_id, count.segment) not in changed:
+                changes.append(CellChange(count.region, period, count.segment, {}, expected_version=count.version))
+    reason = _("Entri tabel dan pengajuan") if submit else _("Entri tabel")
+    return participant_counts_save_many(changes=changes, user=user, reason=reason, submit=submit)
+
+
+def participant_counts_submit(*, counts, user) -> SaveResult:
+    """Submit draft or returned counts (values unchanged); rule errors still block."""
+    changes = [
+        CellChange(c.region, c.period, c.segment, {}, expected_version=c.version)
+        for c in counts
+        if c.status in (EntryStatus.DRAFT, EntryStatus.RETURNED)
+    ]
+    if not changes:
+        raise ValidationError(_("Tidak ada data draf untuk diajukan."))
+    return participant_counts_save_many(changes=changes, user=user, reason=_("Diajukan"), submit=True)
+
+
+# --- verification -------------------------------------------------------------------------------
+
+
+def _lock(counts):
+    pks = [c.pk for c in counts]
+    return list(
+        ParticipantCount.objects.select_for_update(of=("self",))
+        .select_related("region", "entered_by")
+        .filter(pk__in=pks)
+        .order_by("region__code", "segment")
+    )
+
+
+def _check_decision(locked, user, expected_versions, allowed, verb):
+    closed = closed_periods(c.period for c in locked)
+    allowed_regions = {}
+    errors = []
+    for count in locked:
+        if count.region_id not in allowed_regions:
+            allowed_regions[count.region_id] = can_verify_region(user, count.region)
+        if not allowed_regions[count.region_id]:
+            raise PermissionDenied(
+                _("Anda tidak berwenang memverifikasi data %(region)s.") % {"region": count.region.name}
+            )
+        if count.period in closed:
+            errors.append(closed_message(count.period))
+        elif expected_versions and expected_versions.get(count.pk, count.version) != count.version:
+            errors.append(_stale_message(count.region, count.segment, count.period, count))
+        elif count.status not in allowed:
+            errors.append(
+                _("%(cell)s berstatus %(status)s sehingga tidak dapat %(verb)s.")
+                % {
+                    "cell": _cell_label(count.region, count.segment, count.period),
+                    "status": count.get_status_display(),
+                    "verb": verb,
+                }
+            )
+    if errors:
+        raise ValidationError(list(dict.fromkeys(errors)))
+
+
+def jump_warnings(counts) -> dict:
+    """The change warnings (month-on-month, year-on-year) of stored counts, by count pk."""
+    counts = list(counts)
+    cells = [
+        SimpleNamespace(region=c.region, period=c.period, segment=c.segment, new={n: getattr(c, n) for n in MEASURES})
+        for c in counts
+    ]
+    return {
+        count.pk: [v for v in found if v.is_jump]
+        for count, found in zip(counts, rules.evaluate(cells), strict=True)
+        if any(v.is_jump for v in found)
+    }
+
+
+def participant_counts_verify(*, counts, user, notes=None, expected_versions=None) -> list:
+    """Verify submitted counts. A count flagged by a change rule needs an "explained jump" note
+    (given here or already on the count); the note is stored on the count for the charts."""
+    notes = {pk: text.strip() for pk, text in (notes or {}).items() if text and text.strip()}
+    with transaction.atomic():
+        locked = _lock(counts)
+        if not locked:
+            raise ValidationError(_("Pilih data yang akan diverifikasi."))
+        _check_decision(locked, user, expected_versions, (EntryStatus.SUBMITTED,), _("diverifikasi"))
+        errors = []
+        for pk, found in jump_warnings(locked).items():
+            count = next(c for c in locked if c.pk == pk)
+            if not notes.get(pk) and not count.note:
+                errors.append(
+                    _('Isi catatan "lonjakan dijelaskan" untuk %(cell)s sebelum memverifikasi: %(warning)s')
+                    % {"cell": _cell_label(count.region, count.segment, count.period), "warning": found[0].message}
+                )
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        for count in locked:
+            count.status, count.verified_by, count.verified_at = EntryStatus.VERIFIED, user, now
+            count.version += 1
+            count.updated_at = now
+            why = _("Diverifikasi")
+            if notes.get(count.pk):
+                count.note = notes[count.pk]
+                why = _("Diverifikasi; lonjakan dijelaskan: %(note)s") % {"note": count.note}
+            count._change_reason = why[:100]
+        bulk_update_with_history(locked, ParticipantCount, _UPDATE_FIELDS, default_user=user)
+        _schedule_counts(locked, _("verifikasi"))
+    return locked
+
+
+def participant_counts_return(*, counts, user, reason, expected_versions=None) -> list:
+    """Send submitted (or verified) counts back to the Pemda with a reason; they stop counting."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Alasan pengembalian wajib diisi."))
+    with transaction.atomic():
+        locked = _lock(counts)
+        if not locked:
+            raise ValidationError(_("Pilih data yang akan dikembalikan."))
+        allowed = (EntryStatus.SUBMITTED, EntryStatus.VERIFIED)
+        _check_decision(locked, user, expected_versions, allowed, _("dikembalikan"))
+        now = timezone.now()
+        for count in locked:
+            count.status, count.return_reason = EntryStatus.RETURNED, reason
+            count.verified_by, count.verified_at = None, None
+            count.version += 1
+            count.updated_at = now
+            count._change_reason = (_("Dikembalikan: %(reason)s") % {"reason": reason})[:100]
+        bulk_update_with_history(locked, ParticipantCount, _UPDATE_FIELDS, default_user=user)
+        _schedule_counts(locked, _("dikembalikan"))
+    return locked
+
+
+def _schedule_counts(counts, reason):
+    plans = [SimpleNamespace(period=c.period, region=c.region) for c in counts]
+    _schedule_recompute(plans, reason)
+
+
+# --- admin configuration ----------------------------------------------------------------------
+
+
+def validation_rules_ensure_defaults() -> int:
+    """Create the rule rows admins edit, with the defaults of ``coverage.rules``; idempotent."""
+    existing = set(ValidationRule.objects.values_list("code", flat=True))
+    missing = [
+        ValidationRule(code=code, severity=config.severity, threshold=config.threshold)
+        for code, config in rules.DEFAULTS.items()
+        if code not in existing
+    ]
+    ValidationRule.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)
+
+
+def rule_override_save(*, override: RuleOverride, user) -> RuleOverride:
+    """An admin's exception to a denominator rule for a region; the reason is mandatory."""
+    if not user_is_admin(user):
+        raise PermissionDenied(_("Hanya admin yang dapat membuat pengecualian aturan."))
+    if not (override.reason or "").strip():
+        raise ValidationError({"reason": _("Alasan pengecualian wajib diisi.")})
+    if override.period:
+        override.period = override.period.replace(day=1)
+    if override.pk is None:
+        override.created_by = user
+    override.full_clean()
+    override._change_reason = override.reason[:100]
+    override.save()
+    return override
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def due_date(period: date) -> date:
+    """Submissions of ``period`` are due on SUBMISSION_DUE_DAY of the next month."""
+    import calendar
+
+    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
+    return date(year, month, min(settings.SUBMISSION_DUE_DAY, calendar.monthrange(year, month)[1]))
+
+
+def previous_month(day: date) -> date:
+    return date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
+
+
+def submission_reminders_send(*, today=None) -> int:
+    """E-mail the operators of regions that have not submitted last month's figures.
+
+    A reminder goes out from REMINDER_DAYS_BEFORE days before the due date, an overdue notice
+    after it; each at most once per operator, region and month, so re-running is harmless.
+    """
+    from ..selectors.entry import submission_tracker_rows
+
+    today = today or timezone.localdate()
+    period = previous_month(today)
+    due = due_date(period)
+    if today > due:
+        kind = ReminderKind.OVERDUE
+    elif (due - today).days <= settings.SUBMISSION_REMINDER_DAYS_BEFORE:
+        kind = ReminderKind.REMINDER
+    else:
+        return 0
+    sent = 0
+    for row in submission_tracker_rows(period=period, today=today):
+        if row.submitted:
+            continue
+        for operator in row.operators:
+            if not operator.email or not operator.is_active:
+                continue
+            _reminder, created = SubmissionReminder.objects.get_or_create(
+                user=operator, region=row.region, period=period, kind=kind
+            )
+            if not created:
+                continue
+            send_mail(*_reminder_mail(kind, row.region, period, due), [operator.email])
+            sent += 1
+    return sent
+
+
+def _reminder_mail(kind, region, period, due):
+    params = {"region": region.name, "period": format_period(period), "due": f"{due.day} {format_period(due)}"}
+    if kind == ReminderKind.OVERDUE:
+        subject = _("Terlambat: data kepesertaan %(period)s %(region)s belum diajukan") % params
+        body = (
+            _(
+                "Data kepesertaan %(region)s untuk %(period)s belum diajukan, padahal batas waktunya %(due)s.\n"
+                "Buka menu Entri Data di Dashboard UCJ, isi atau impor angkanya, lalu ajukan."
+            )
+            % params
+        )
+    else:
+        subject = _("Pengingat: data kepesertaan %(period)s %(region)s, batas %(due)s") % params
+        body = (
+            _(
+                "Data kepesertaan %(region)s untuk %(period)s belum diajukan. Batas waktunya %(due)s.\n"
+                "Buka menu Entri Data di Dashboard UCJ, isi atau impor angkanya, lalu ajukan."
+            )
+            % params
+        )
+    return subject, body, settings.DEFAULT_FROM_EMAIL

@@ -1,0 +1,57 @@
+"""Closing a month publishes its snapshots; a later correction adds a revision beside them."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import ReportingPeriod, ReportingStatus, Snapshot
+from .recompute import coverage_recompute, month_start
+
+
+def period_is_closed(period) -> bool:
+    return ReportingPeriod.objects.filter(period=month_start(period), status=ReportingStatus.CLOSED).exists()
+
+
+@transaction.atomic
+def period_close(*, period, user) -> ReportingPeriod:
+    """Close a month: its entries lock and its current snapshots are published (frozen)."""
+    period = month_start(period)
+    reporting, _created = ReportingPeriod.objects.select_for_update().get_or_create(period=period)
+    if reporting.status == ReportingStatus.CLOSED:
+        raise ValidationError(_("Periode %(periode)s sudah ditutup.") % {"periode": f"{period:%Y-%m}"})
+    coverage_recompute(periods=[period])  # publish what the inputs say now, not a stale state
+    now = timezone.now()
+    Snapshot.objects.filter(period=period, is_current=True, is_published=False).update(
+        is_published=True, published_at=now
+    )
+    reporting.status = ReportingStatus.CLOSED
+    reporting.closed_at = now
+    reporting.closed_by = user
+    reporting._change_reason = "tutup periode"
+    reporting.save(update_fields=["status", "closed_at", "closed_by"])
+    return reporting
+
+
+@transaction.atomic
+def period_reopen(*, period, user, reason) -> ReportingPeriod:
+    """Reopen a closed month for corrections (admins only, with a reason).
+
+    Published snapshots stay as reported; corrections recompute into new revisions.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Alasan membuka kembali periode wajib diisi."))
+    period = month_start(period)
+    try:
+        reporting = ReportingPeriod.objects.select_for_update().get(period=period)
+    except ReportingPeriod.DoesNotExist as exc:
+        raise ValidationError(_("Periode %(periode)s belum pernah ditutup.") % {"periode": f"{period:%Y-%m}"}) from exc
+    if reporting.status != ReportingStatus.CLOSED:
+        raise ValidationError(_("Periode %(periode)s tidak sedang ditutup.") % {"periode": f"{period:%Y-%m}"})
+    reporting.status = ReportingStatus.OPEN
+    reporting.reopen_reason = reason
+    reporting._change_reason = reason
+    reporting.history_user = user
+    reporting.save(update_fields=["status", "reopen_reason"])
+    return reporting
