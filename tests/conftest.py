@@ -50,6 +50,15 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests render pages without running collectstatic first (production uses the manifest)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -1,7 +1,10 @@
 """The coverage engine: from counts, denominators, targets and bands to snapshots.
 
-Everything is set-based SQL over temporary tables, level by level from desa up to the
-national root, then the BPJS offices; nothing pulls count rows into Python. The same code
+Everything is set-based SQL over temporary tables, level by level from kecamatan up to the
+national root, then the BPJS offices; nothing pulls count rows into Python. Desa counts are
+summed into their kecamatan in the same single pass that reads the counts (snapshots start at
+kecamatan: a desa has no employed-population figure, so its snapshot would only copy its inputs;
+``coverage.selectors.periods.village_figures`` lists a kecamatan's desa with the same rules). The same code
 serves a full recompute (every region of the given months) and an incremental one (the
 changed regions and their ancestors only): at each level the children's values are read back
 from the snapshot rows just written, so an incremental run sees its siblings' current values.
@@ -20,6 +23,7 @@ Rules (see also the coverage.models docstring and docs/RULES.md):
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,7 +42,12 @@ logger = logging.getLogger(__name__)
 GENERATION_KEY = "coverage:snapshot-generation"
 LOCK_NAMESPACE = 4_223_000  # pg_advisory_xact_lock(namespace, yyyymm)
 
-REGION_LEVELS = [Level.VILLAGE, Level.DISTRICT, Level.REGENCY, Level.PROVINCE, Level.NATIONAL]
+CHILD_FIELDS = ["pu", "bpu", "jakon", "pmi", "funded", "registered", "new_total", "lapsed", "provisional", "as_of",
+                "region_id"]  # fmt: skip
+# Snapshots start at kecamatan: desa have no employed-population figure (BPS Sakernas is
+# representative down to kab/kota), so a desa snapshot would only copy its inputs. Desa counts
+# are summed into their kecamatan in the same pass that reads the counts.
+REGION_LEVELS = [Level.DISTRICT, Level.REGENCY, Level.PROVINCE, Level.NATIONAL]
 
 # Columns that define "the same figures" when comparing with a published snapshot.
 VALUE_COLUMNS = [
@@ -155,7 +164,7 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
     """
     if periods is None:
         periods = _periods_with_data()
-    periods = sorted({month_start(p) for p in periods})
+    periods = _months_with_counts({month_start(p) for p in periods})
     if not periods:
         return RecomputeResult(periods=[], regions=None, snapshots_written=0)
     with transaction.atomic():
@@ -174,15 +183,21 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
 def _periods_with_data():
     from ..models import ParticipantCount
 
-    found = set(ParticipantCount.objects.values_list("period", flat=True).distinct())
-    batch_model = _batch_model()
-    if batch_model is not None:
-        for start, end in batch_model.objects.exclude(status="planned").values_list("start_month", "end_month"):
-            month = month_start(start)
-            while month <= end:
-                found.add(month)
-                month = add_months(month, 1)
-    return sorted(found)
+    # order_by(): without it the model's default ordering joins the DISTINCT and every row returns.
+    return sorted(ParticipantCount.objects.order_by().values_list("period", flat=True).distinct())
+
+
+def _months_with_counts(periods):
+    """A month is reported once it has counts; funded batches alone do not make a month (a batch
+    running into months not yet reported must not look like a collapse in coverage). A month that
+    already has snapshots is kept so that removing its last counts blanks them."""
+    from ..models import ParticipantCount, Snapshot
+
+    return [
+        p
+        for p in sorted(periods)
+        if ParticipantCount.objects.filter(period=p).exists() or Snapshot.objects.filter(period=p).exists()
+    ]
 
 
 def _batch_model():
@@ -202,16 +217,26 @@ def _lock_periods(periods):
 
 
 class _Engine:
+    TEMP_TABLES = ["ucj_periods", "ucj_delta_months", "ucj_affected", "ucj_leaves", "ucj_batch", "ucj_rep", "ucj_kids",
+                   "ucj_denom", "ucj_bands", "ucj_child", "ucj_out", "ucj_match"]  # fmt: skip
+
     def __init__(self, *, periods, regions):
         self.periods = periods
         self.regions = regions
         self.now = timezone.now()
         self.pg = connection.vendor == "postgresql"
         self.written = 0
+        # Inlined date literals (made here from date objects, never from input) let the planner use
+        # the snapshot indexes; a semi-join on a temp table without statistics does not.
+        self.period_list = ", ".join(f"'{p.isoformat()}'" for p in periods)
+        delta_months = sorted({m for p in periods for m in (p, add_months(p, 1), add_months(p, 12))})
+        self.delta_list = ", ".join(f"'{m.isoformat()}'" for m in delta_months)
 
-    # helpers
     def sql(self, statement, params=None):
+        started = time.perf_counter()
         self.cursor.execute(statement, params or [])
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%.3f s %s", time.perf_counter() - started, " ".join(statement.split())[:90])
         return self.cursor.rowcount
 
     def analyze(self, table):
@@ -226,14 +251,21 @@ class _Engine:
             self._create_temp_tables()
             self._fill_periods()
             self._fill_affected()
+            # Temp tables have no statistics until analysed; without them the planner guesses
+            # badly (hash joins over whole tables instead of index lookups).
+            self._fill_kids()
+            for table in ("ucj_periods", "ucj_delta_months", "ucj_affected", "ucj_leaves", "ucj_kids"):
+                self.analyze(table)
             self._fill_reported()
             self._fill_denominators()
+            self.analyze("ucj_denom")
+            self.analyze("ucj_bands")
             for level in REGION_LEVELS:
                 self._compute_region_level(level)
-                self._merge(subject="region", levels=[level])
+                self._merge(subject="region", level=level)
                 self._rank_regions(level)
             self._compute_offices()
-            self._merge(subject="office", levels=[SubjectLevel.BRANCH, SubjectLevel.KANWIL])
+            self._merge(subject="office")
             self._rank_offices()
             self._fill_targets()
             self._fill_deltas()
@@ -241,8 +273,6 @@ class _Engine:
         return self.written
 
     # temp tables
-    TEMP_TABLES = ["ucj_periods", "ucj_affected", "ucj_rep", "ucj_denom", "ucj_out"]
-
     def _drop_temp_tables(self):
         for table in self.TEMP_TABLES:
             self.sql(f"DROP TABLE IF EXISTS {table}")
@@ -253,11 +283,23 @@ class _Engine:
             "CREATE TEMP TABLE ucj_periods (period DATE PRIMARY KEY, year INTEGER, month INTEGER, "
             "prev_month DATE, prev_year DATE, prev_december DATE, last_day DATE)"
         )
+        self.sql("CREATE TEMP TABLE ucj_delta_months (period DATE PRIMARY KEY, prev_month DATE, prev_year DATE)")
         self.sql("CREATE TEMP TABLE ucj_affected (region_id BIGINT PRIMARY KEY, level INTEGER)")
+        values = (
+            "pu BIGINT, bpu BIGINT, jakon BIGINT, pmi BIGINT, funded BIGINT, registered BIGINT, new_total BIGINT, "
+            "lapsed BIGINT, provisional INTEGER, as_of TIMESTAMP WITH TIME ZONE"
+        )
+        self.sql("CREATE TEMP TABLE ucj_batch (region_id BIGINT, period DATE, funded BIGINT)")
         self.sql(
-            "CREATE TEMP TABLE ucj_rep (region_id BIGINT, period DATE, pu BIGINT, bpu BIGINT, jakon BIGINT, "
-            "pmi BIGINT, funded BIGINT, registered BIGINT, new_total BIGINT, lapsed BIGINT, "
-            "provisional INTEGER, as_of TIMESTAMP WITH TIME ZONE)"
+            "CREATE TEMP TABLE ucj_bands (year INTEGER, category VARCHAR(14), lo DOUBLE PRECISION, hi DOUBLE PRECISION)"
+        )
+        self.sql(f"CREATE TEMP TABLE ucj_rep (region_id BIGINT, period DATE, level INTEGER, leafsum INTEGER, {values})")
+        self.sql("CREATE TEMP TABLE ucj_leaves (region_id BIGINT PRIMARY KEY)")
+        self.sql(
+            "CREATE TEMP TABLE ucj_child (region_id BIGINT, period DATE, pu BIGINT, bpu BIGINT, jakon BIGINT, "
+            "pmi BIGINT, funded BIGINT, registered BIGINT, new_total BIGINT, lapsed BIGINT, provisional INTEGER, "
+            "as_of TIMESTAMP WITH TIME ZONE, n_wt BIGINT, n_wpu BIGINT, n_wbpu BIGINT, wt BIGINT, wpu BIGINT, "
+            "wbpu BIGINT)"
         )
         self.sql(
             "CREATE TEMP TABLE ucj_denom (region_id BIGINT, year INTEGER, workers_total BIGINT, "
@@ -277,29 +319,56 @@ class _Engine:
         rows = []
         for p in self.periods:
             rows.extend([p, p.year, p.month, add_months(p, -1), add_months(p, -12), date(p.year - 1, 12, 1)])
-            rows.append(add_months(p, 1))  # exclusive end, for batch validity
+            rows.append(add_months(p, 1))  # exclusive end, for territory validity
         placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(self.periods))
         self.sql(
             "INSERT INTO ucj_periods (period, year, month, prev_month, prev_year, prev_december, last_day) "
             f"VALUES {placeholders}",
             rows,
         )
+        # Months whose month/year comparisons depend on this run's months.
+        months = sorted({m for p in self.periods for m in (p, add_months(p, 1), add_months(p, 12))})
+        params = [value for m in months for value in (m, add_months(m, -1), add_months(m, -12))]
+        self.sql(
+            "INSERT INTO ucj_delta_months (period, prev_month, prev_year) VALUES "
+            + ", ".join(["(%s, %s, %s)"] * len(months)),
+            params,
+        )
 
     def _fill_affected(self):
         """Incremental mode: the given regions and all their ancestors."""
         if self.regions is None:
             return
-        codes = set()
+        codes = {NATIONAL_CODE}
         for region in self.regions:
             codes.add(region.code)
             codes.update(region.ancestor_codes)
-        codes.add(NATIONAL_CODE)
         self.sql(
             "INSERT INTO ucj_affected (region_id, level) SELECT id, level FROM regions_region WHERE code IN ("
             + ", ".join(["%s"] * len(codes))
             + ")",
             sorted(codes),
         )
+        # Whose counts to read: the affected regions and the desa of the affected kecamatan.
+        self.sql(
+            "INSERT INTO ucj_leaves (region_id) SELECT r.id FROM regions_region r "
+            f"WHERE r.level = {int(Level.VILLAGE)} AND r.parent_id IN (SELECT region_id FROM ucj_affected) "
+            "UNION SELECT region_id FROM ucj_affected"
+        )
+
+    def _fill_kids(self):
+        """Number of children per region, for "a parent's denominator is its children's sum when complete"."""
+        self.sql(
+            "CREATE TEMP TABLE ucj_kids AS SELECT parent_id AS region_id, COUNT(*) AS n "
+            f"FROM regions_region WHERE parent_id IS NOT NULL {self._region_filter('parent_id')} GROUP BY parent_id"
+        )
+        self.sql("CREATE INDEX ucj_kids_key ON ucj_kids (region_id)")
+
+    def _leaf_filter(self, column):
+        """Incremental mode: the affected regions and the desa of the affected kecamatan (ucj_leaves)."""
+        if self.regions is None:
+            return ""
+        return f" AND {column} IN (SELECT region_id FROM ucj_leaves)"
 
     def _region_filter(self, column):
         return f" AND {column} IN (SELECT region_id FROM ucj_affected)" if self.regions is not None else ""
@@ -310,36 +379,70 @@ class _Engine:
         bpjs = Source.BPJS.value
         submitted = EntryStatus.SUBMITTED.value
         seg = "SUM(CASE WHEN c.segment = '{0}' THEN c.active END)"
+        leaf = int(Level.VILLAGE)
         self.sql(
             f"""
-            INSERT INTO ucj_rep (region_id, period, pu, bpu, jakon, pmi, funded, registered, new_total, lapsed,
-                                 provisional, as_of)
-            SELECT c.region_id, c.period, {seg.format("PU")}, {seg.format("BPU")}, {seg.format("JAKON")},
-                   {seg.format("PMI")}, NULL, SUM(c.registered), SUM(c.new_registrations), SUM(c.lapsed),
+            INSERT INTO ucj_rep (region_id, period, level, leafsum, pu, bpu, jakon, pmi, funded, registered,
+                                 new_total, lapsed, provisional, as_of)
+            SELECT CASE WHEN r.level = {leaf} THEN r.parent_id ELSE r.id END, c.period,
+                   CASE WHEN r.level = {leaf} THEN {leaf} - 1 ELSE r.level END,
+                   CASE WHEN r.level = {leaf} THEN 1 ELSE 0 END,
+                   {seg.format("PU")}, {seg.format("BPU")}, {seg.format("JAKON")}, {seg.format("PMI")}, NULL,
+                   SUM(c.registered), SUM(c.new_registrations), SUM(c.lapsed),
                    MAX(CASE WHEN c.status = '{submitted}' THEN 1 ELSE 0 END), MAX(c.updated_at)
             FROM coverage_participantcount c
-            JOIN ucj_periods p ON p.period = c.period
-            WHERE c.status IN ({counted})
+            JOIN regions_region r ON r.id = c.region_id
+            WHERE c.period IN ({self.period_list}) AND c.status IN ({counted})
               AND (c.source = '{bpjs}' OR NOT EXISTS (
                     SELECT 1 FROM coverage_participantcount b
                     WHERE b.region_id = c.region_id AND b.period = c.period AND b.segment = c.segment
                       AND b.source = '{bpjs}' AND b.status IN ({counted})))
-              {self._region_filter("c.region_id")}
-            GROUP BY c.region_id, c.period
+              {self._leaf_filter("c.region_id")}
+            GROUP BY CASE WHEN r.level = {leaf} THEN r.parent_id ELSE r.id END, c.period,
+                     CASE WHEN r.level = {leaf} THEN {leaf} - 1 ELSE r.level END,
+                     CASE WHEN r.level = {leaf} THEN 1 ELSE 0 END
             """
         )
         if _batch_model() is not None:
-            self.sql(
+            # Funded batches: few rows, merged into the reported values.
+            added = self.sql(
                 f"""
-                INSERT INTO ucj_rep (region_id, period, funded, provisional)
-                SELECT b.region_id, p.period, SUM(b.workers), 0
+                INSERT INTO ucj_batch (region_id, period, funded)
+                SELECT b.region_id, p.period, SUM(b.workers)
                 FROM programs_fundedbatch b
                 JOIN ucj_periods p ON b.start_month <= p.period AND b.end_month >= p.period
-                WHERE b.status IN ('active', 'ended') {self._region_filter("b.region_id")}
+                WHERE b.status IN ('active', 'ended') {self._leaf_filter("b.region_id")}
                 GROUP BY b.region_id, p.period
                 """
             )
-        self.sql("CREATE INDEX ucj_rep_key ON ucj_rep (region_id, period)")
+            if added:
+                # Batches registered at a desa count in its kecamatan's sum, like desa counts.
+                self.sql(
+                    f"""
+                    UPDATE ucj_batch SET region_id = (SELECT r.parent_id FROM regions_region r
+                                                      WHERE r.id = ucj_batch.region_id)
+                    WHERE region_id IN (SELECT id FROM regions_region WHERE level = {leaf})
+                    """
+                )
+                self.sql(
+                    """
+                    UPDATE ucj_rep SET funded = (SELECT SUM(b.funded) FROM ucj_batch b
+                                                 WHERE b.region_id = ucj_rep.region_id AND b.period = ucj_rep.period)
+                    WHERE leafsum = 0 AND EXISTS (SELECT 1 FROM ucj_batch b WHERE b.region_id = ucj_rep.region_id
+                                                  AND b.period = ucj_rep.period)
+                    """
+                )
+                self.sql(
+                    """
+                    INSERT INTO ucj_rep (region_id, period, level, leafsum, funded, provisional)
+                    SELECT b.region_id, b.period, r.level, 0, SUM(b.funded), 0
+                    FROM ucj_batch b JOIN regions_region r ON r.id = b.region_id
+                    WHERE NOT EXISTS (SELECT 1 FROM ucj_rep x WHERE x.region_id = b.region_id AND x.period = b.period
+                                      AND x.leafsum = 0)
+                    GROUP BY b.region_id, b.period, r.level
+                    """
+                )
+        self.sql("CREATE INDEX ucj_rep_key ON ucj_rep (level, leafsum, region_id, period)")
         self.analyze("ucj_rep")
 
     def _fill_denominators(self):
@@ -364,145 +467,146 @@ class _Engine:
             """
         )
         self.sql("CREATE INDEX ucj_denom_key ON ucj_denom (region_id, year)")
+        # Bands of each period's year, or of the latest earlier year that has bands.
+        self.sql(
+            """
+            INSERT INTO ucj_bands (year, category, lo, hi)
+            SELECT y.year, b.category, b.min_percent, b.max_percent
+            FROM (SELECT DISTINCT year FROM ucj_periods) y
+            JOIN coverage_categoryband b
+              ON b.year = (SELECT MAX(b2.year) FROM coverage_categoryband b2 WHERE b2.year <= y.year)
+            """
+        )
+
+    def _fill_children(self, level):
+        """Sums of the children: desa counts (from the first pass) for a kecamatan, else the current
+        snapshots of the level below, written just before."""
+        self.sql("DELETE FROM ucj_child")
+        if level == Level.DISTRICT:
+            self.sql(
+                """
+                INSERT INTO ucj_child (region_id, period, pu, bpu, jakon, pmi, funded, registered, new_total, lapsed,
+                                       provisional, as_of, n_wt, n_wpu, n_wbpu, wt, wpu, wbpu)
+                SELECT region_id, period, pu, bpu, jakon, pmi, funded, registered, new_total, lapsed, provisional,
+                       as_of, 0, 0, 0, NULL, NULL, NULL
+                FROM ucj_rep WHERE leafsum = 1
+                """
+            )
+        else:
+            self.sql(
+                f"""
+                INSERT INTO ucj_child (region_id, period, pu, bpu, jakon, pmi, funded, registered, new_total, lapsed,
+                                       provisional, as_of, n_wt, n_wpu, n_wbpu, wt, wpu, wbpu)
+                SELECT s.parent_region_id, s.period,
+                       SUM(s.active_pu), SUM(s.active_bpu - COALESCE(s.active_funded, 0)), SUM(s.active_jakon),
+                       SUM(s.active_pmi), SUM(s.active_funded), SUM(s.registered_total), SUM(s.new_total),
+                       SUM(s.lapsed_total), MAX(CASE WHEN s.is_provisional THEN 1 ELSE 0 END), MAX(s.data_as_of),
+                       COUNT(s.workers_total), COUNT(s.workers_pu), COUNT(s.workers_bpu),
+                       SUM(s.workers_total), SUM(s.workers_pu), SUM(s.workers_bpu)
+                FROM coverage_snapshot s
+                WHERE s.level = {int(level) + 1} AND s.is_current AND s.region_id IS NOT NULL
+                  AND s.period IN ({self.period_list})
+                  {self._region_filter("s.parent_region_id")}
+                GROUP BY s.parent_region_id, s.period
+                """
+            )
+        self.analyze("ucj_child")
 
     def _compute_region_level(self, level):
         """Values of one level: own reported figures, else the sum of the children's snapshots."""
+        self._fill_children(level)
         self.sql("DELETE FROM ucj_out")
-        affected = self._region_filter("r.id")
-        child_level = level + 1
-        # Children totals come from the current snapshot rows of the level below (just written).
-        children = (
-            f"""
-            SELECT s.parent_region_id AS region_id, s.period,
-                   SUM(s.active_pu) AS pu, SUM(s.active_bpu - COALESCE(s.active_funded, 0)) AS bpu,
-                   SUM(s.active_jakon) AS jakon, SUM(s.active_pmi) AS pmi, SUM(s.active_funded) AS funded,
-                   SUM(s.active_total) AS total, SUM(s.registered_total) AS registered,
-                   SUM(s.new_total) AS new_total, SUM(s.lapsed_total) AS lapsed,
-                   MAX(CASE WHEN s.is_provisional THEN 1 ELSE 0 END) AS provisional, MAX(s.data_as_of) AS as_of,
-                   COUNT(*) AS n, COUNT(s.workers_total) AS n_wt, COUNT(s.workers_pu) AS n_wpu,
-                   COUNT(s.workers_bpu) AS n_wbpu, SUM(s.workers_total) AS wt, SUM(s.workers_pu) AS wpu,
-                   SUM(s.workers_bpu) AS wbpu
-            FROM coverage_snapshot s
-            JOIN ucj_periods p ON p.period = s.period
-            WHERE s.level = {child_level} AND s.is_current AND s.region_id IS NOT NULL
-              {self._region_filter("s.parent_region_id")}
-            GROUP BY s.parent_region_id, s.period
-            """
-            if level < Level.VILLAGE
-            else """
-            SELECT CAST(NULL AS BIGINT) AS region_id, CAST(NULL AS DATE) AS period, 0 AS pu, 0 AS bpu,
-                   0 AS jakon, 0 AS pmi, 0 AS funded, 0 AS total, 0 AS registered, 0 AS new_total, 0 AS lapsed,
-                   0 AS provisional, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS as_of,
-                   0 AS n, 0 AS n_wt, 0 AS n_wpu, 0 AS n_wbpu, 0 AS wt, 0 AS wpu, 0 AS wbpu
-            WHERE 1 = 0
-            """
+        keys = (
+            f"SELECT rr.region_id, rr.period FROM ucj_rep rr WHERE rr.level = {int(level)} AND rr.leafsum = 0 "
+            "UNION SELECT c0.region_id, c0.period FROM ucj_child c0"
         )
+        child_join = "LEFT JOIN ucj_child ch ON ch.region_id = k.region_id AND ch.period = k.period"
+        kids_join = "LEFT JOIN ucj_kids kids ON kids.region_id = k.region_id"
+        child = {c: f"ch.{c}" for c in CHILD_FIELDS}
         # A region's denominator: its own, else its children's sum when every child has one.
-        n_children = (
-            "(SELECT COUNT(*) FROM regions_region cc WHERE cc.parent_id = r.id)" if level < Level.VILLAGE else "0"
-        )
-        denominator = (
-            "COALESCE(d.{own}, CASE WHEN ch.{n} = {kids} AND {kids} > 0 THEN ch.{sum} END)"
-            if level < Level.VILLAGE
-            else "d.{own}"
-        )
-        wt = denominator.format(own="workers_total", n="n_wt", sum="wt", kids=n_children)
-        wpu = denominator.format(own="workers_pu", n="n_wpu", sum="wpu", kids=n_children)
-        wbpu = denominator.format(own="workers_bpu", n="n_wbpu", sum="wbpu", kids=n_children)
-        self.sql(
+        denominator = "COALESCE(d.{own}, CASE WHEN ch.{n} = kids.n THEN ch.{sum} END)"
+        wt = denominator.format(own="workers_total", n="n_wt", sum="wt")
+        wpu = denominator.format(own="workers_pu", n="n_wpu", sum="wpu")
+        wbpu = denominator.format(own="workers_bpu", n="n_wbpu", sum="wbpu")
+        c = child
+        values = f"""
+            SELECT k.region_id, k.period, p.year, r.parent_id,
+                   COALESCE(rep.pu, {c["pu"]}) AS pu, COALESCE(rep.bpu, {c["bpu"]}) AS bpu,
+                   COALESCE(rep.jakon, {c["jakon"]}) AS jakon, COALESCE(rep.pmi, {c["pmi"]}) AS pmi,
+                   CASE WHEN rep.funded IS NULL AND {c["funded"]} IS NULL THEN NULL
+                        ELSE COALESCE(rep.funded, 0) + COALESCE({c["funded"]}, 0) END AS funded,
+                   COALESCE(rep.registered, {c["registered"]}) AS registered,
+                   COALESCE(rep.new_total, {c["new_total"]}) AS new_total,
+                   COALESCE(rep.lapsed, {c["lapsed"]}) AS lapsed,
+                   CASE WHEN rep.region_id IS NOT NULL AND {c["region_id"]} IS NOT NULL
+                             AND (rep.pu IS NOT NULL OR rep.bpu IS NOT NULL OR rep.jakon IS NOT NULL
+                                  OR rep.pmi IS NOT NULL)
+                        THEN (COALESCE(rep.pu, {c["pu"]}, 0) + COALESCE(rep.bpu, {c["bpu"]}, 0)
+                              + COALESCE(rep.jakon, {c["jakon"]}, 0) + COALESCE(rep.pmi, {c["pmi"]}, 0))
+                             - (COALESCE({c["pu"]}, 0) + COALESCE({c["bpu"]}, 0) + COALESCE({c["jakon"]}, 0)
+                                + COALESCE({c["pmi"]}, 0))
+                   END AS unallocated,
+                   CASE WHEN COALESCE(rep.provisional, 0) = 1 OR COALESCE({c["provisional"]}, 0) = 1
+                        THEN 1 ELSE 0 END AS provisional,
+                   CASE WHEN rep.as_of IS NULL THEN {c["as_of"]} WHEN {c["as_of"]} IS NULL THEN rep.as_of
+                        WHEN rep.as_of > {c["as_of"]} THEN rep.as_of ELSE {c["as_of"]} END AS as_of,
+                   {wt} AS wt, {wpu} AS wpu, {wbpu} AS wbpu,
+                   CASE WHEN d.workers_total IS NOT NULL THEN d.source
+                        WHEN {wt} IS NOT NULL THEN 'Jumlah wilayah di bawahnya' END AS source
+            FROM ({keys}) k
+            JOIN regions_region r ON r.id = k.region_id
+            JOIN ucj_periods p ON p.period = k.period
+            LEFT JOIN ucj_rep rep ON rep.level = {int(level)} AND rep.leafsum = 0 AND rep.region_id = k.region_id
+                                 AND rep.period = k.period
+            {child_join}
+            {kids_join}
+            LEFT JOIN ucj_denom d ON d.region_id = k.region_id AND d.year = p.year
+        """
+        self._insert_out(
             f"""
-            INSERT INTO ucj_out (subject_id, period, level, parent_id, active_pu, active_bpu, active_jakon,
-                                 active_pmi, active_funded, active_total, registered_total, new_total, lapsed_total,
-                                 unallocated_total, workers_total, workers_pu, workers_bpu, is_provisional,
-                                 denominator_source, data_as_of)
-            SELECT v.region_id, v.period, {int(level)}, v.parent_id, v.pu,
+            SELECT v.region_id AS subject_id, v.period, v.year, {int(level)} AS level, v.parent_id,
+                   v.pu AS active_pu,
                    CASE WHEN v.bpu IS NULL AND v.funded IS NULL THEN NULL
-                        ELSE COALESCE(v.bpu, 0) + COALESCE(v.funded, 0) END, v.jakon,
-                   v.pmi, v.funded,
+                        ELSE COALESCE(v.bpu, 0) + COALESCE(v.funded, 0) END AS active_bpu,
+                   v.jakon AS active_jakon, v.pmi AS active_pmi, v.funded AS active_funded,
                    CASE WHEN v.pu IS NULL AND v.bpu IS NULL AND v.jakon IS NULL AND v.pmi IS NULL
                              AND v.funded IS NULL THEN NULL
                         ELSE COALESCE(v.pu, 0) + COALESCE(v.bpu, 0) + COALESCE(v.jakon, 0) + COALESCE(v.pmi, 0)
-                             + COALESCE(v.funded, 0) END,
-                   v.registered, v.new_total, v.lapsed, v.unallocated, v.wt, v.wpu, v.wbpu,
-                   v.provisional = 1, v.source, v.as_of
-            FROM (
-                SELECT k.region_id, k.period, r.parent_id,
-                       COALESCE(rep.pu, ch.pu) AS pu, COALESCE(rep.bpu, ch.bpu) AS bpu,
-                       COALESCE(rep.jakon, ch.jakon) AS jakon, COALESCE(rep.pmi, ch.pmi) AS pmi,
-                       CASE WHEN rep.funded IS NULL AND ch.funded IS NULL THEN NULL
-                            ELSE COALESCE(rep.funded, 0) + COALESCE(ch.funded, 0) END AS funded,
-                       COALESCE(rep.registered, ch.registered) AS registered,
-                       COALESCE(rep.new_total, ch.new_total) AS new_total,
-                       COALESCE(rep.lapsed, ch.lapsed) AS lapsed,
-                       CASE WHEN rep.region_id IS NOT NULL AND ch.region_id IS NOT NULL
-                                 AND (rep.pu IS NOT NULL OR rep.bpu IS NOT NULL OR rep.jakon IS NOT NULL
-                                      OR rep.pmi IS NOT NULL)
-                            THEN (COALESCE(rep.pu, ch.pu, 0) + COALESCE(rep.bpu, ch.bpu, 0)
-                                  + COALESCE(rep.jakon, ch.jakon, 0) + COALESCE(rep.pmi, ch.pmi, 0))
-                                 - (COALESCE(ch.pu, 0) + COALESCE(ch.bpu, 0) + COALESCE(ch.jakon, 0)
-                                    + COALESCE(ch.pmi, 0))
-                       END AS unallocated,
-                       CASE WHEN COALESCE(rep.provisional, 0) = 1 OR COALESCE(ch.provisional, 0) = 1
-                            THEN 1 ELSE 0 END AS provisional,
-                       CASE WHEN rep.as_of IS NULL THEN ch.as_of WHEN ch.as_of IS NULL THEN rep.as_of
-                            WHEN rep.as_of > ch.as_of THEN rep.as_of ELSE ch.as_of END AS as_of,
-                       {wt} AS wt, {wpu} AS wpu, {wbpu} AS wbpu,
-                       CASE WHEN d.workers_total IS NOT NULL THEN d.source
-                            WHEN {wt} IS NOT NULL THEN 'Jumlah wilayah di bawahnya' END AS source
-                FROM (
-                    SELECT rr.region_id, rr.period FROM ucj_rep rr
-                    JOIN regions_region r0 ON r0.id = rr.region_id AND r0.level = {int(level)}
-                    UNION
-                    SELECT c0.region_id, c0.period FROM ({children}) c0
-                    UNION
-                    SELECT s0.region_id, s0.period FROM coverage_snapshot s0
-                    JOIN ucj_periods p0 ON p0.period = s0.period
-                    WHERE s0.level = {int(level)} AND s0.is_current AND s0.region_id IS NOT NULL
-                      {self._region_filter("s0.region_id")}
-                ) k
-                JOIN regions_region r ON r.id = k.region_id
-                JOIN ucj_periods p ON p.period = k.period
-                LEFT JOIN (
-                    SELECT region_id, period, SUM(pu) AS pu, SUM(bpu) AS bpu, SUM(jakon) AS jakon, SUM(pmi) AS pmi,
-                           SUM(funded) AS funded, SUM(registered) AS registered, SUM(new_total) AS new_total,
-                           SUM(lapsed) AS lapsed, MAX(provisional) AS provisional, MAX(as_of) AS as_of
-                    FROM ucj_rep GROUP BY region_id, period
-                ) rep ON rep.region_id = k.region_id AND rep.period = k.period
-                LEFT JOIN ({children}) ch ON ch.region_id = k.region_id AND ch.period = k.period
-                LEFT JOIN ucj_denom d ON d.region_id = k.region_id AND d.year = p.year
-                WHERE 1 = 1 {affected}
-            ) v
+                             + COALESCE(v.funded, 0) END AS active_total,
+                   v.registered AS registered_total, v.new_total, v.lapsed AS lapsed_total,
+                   v.unallocated AS unallocated_total, v.wt AS workers_total, v.wpu AS workers_pu,
+                   v.wbpu AS workers_bpu, v.provisional = 1 AS is_provisional, v.source AS denominator_source,
+                   v.as_of AS data_as_of
+            FROM ({values}) v
             """
         )
-        self._finish_out()
 
-    def _finish_out(self):
-        """Coverage and category of the rows in ucj_out."""
+    OUT_BASE = ["subject_id", "period", "level", "parent_id", "active_pu", "active_bpu", "active_jakon",
+                "active_pmi", "active_funded", "active_total", "registered_total", "new_total", "lapsed_total",
+                "unallocated_total", "workers_total", "workers_pu", "workers_bpu", "is_provisional",
+                "denominator_source", "data_as_of"]  # fmt: skip
+
+    def _insert_out(self, select_sql):
+        """Insert rows (the OUT_BASE columns plus ``year``) into ucj_out, deriving coverage and category."""
+        base = ", ".join(self.OUT_BASE)
+        pct = "CASE WHEN w.{d} > 0 AND w.{n} IS NOT NULL THEN w.{n} * 100.0 / w.{d} END"
         self.sql(
-            """
-            UPDATE ucj_out SET
-              coverage_total = CASE WHEN workers_total > 0 AND active_total IS NOT NULL
-                                    THEN active_total * 100.0 / workers_total END,
-              coverage_pu = CASE WHEN workers_pu > 0 AND active_pu IS NOT NULL
-                                 THEN active_pu * 100.0 / workers_pu END,
-              coverage_bpu = CASE WHEN workers_bpu > 0 AND active_bpu IS NOT NULL
-                                  THEN active_bpu * 100.0 / workers_bpu END
+            f"""
+            INSERT INTO ucj_out ({base}, coverage_total, coverage_pu, coverage_bpu, category)
+            SELECT {", ".join(f"x.{c}" for c in self.OUT_BASE)}, x.coverage_total, x.coverage_pu, x.coverage_bpu,
+                   CASE WHEN x.coverage_total IS NULL THEN '' ELSE COALESCE((
+                        SELECT b.category FROM ucj_bands b
+                        WHERE b.year = x.year AND x.coverage_total >= b.lo
+                          AND (b.hi IS NULL OR x.coverage_total < b.hi)
+                        ORDER BY b.lo DESC LIMIT 1), '') END
+            FROM (
+                SELECT w.*, {pct.format(n="active_total", d="workers_total")} AS coverage_total,
+                       {pct.format(n="active_pu", d="workers_pu")} AS coverage_pu,
+                       {pct.format(n="active_bpu", d="workers_bpu")} AS coverage_bpu
+                FROM ({select_sql}) w
+            ) x
             """
         )
-        # Bands of the period's year, or of the latest earlier year that has bands.
-        self.sql(
-            """
-            UPDATE ucj_out SET category = (
-                SELECT b.category FROM coverage_categoryband b
-                JOIN ucj_periods p ON p.period = ucj_out.period
-                WHERE b.year = (SELECT MAX(b2.year) FROM coverage_categoryband b2 WHERE b2.year <= p.year)
-                  AND ucj_out.coverage_total >= b.min_percent
-                  AND (b.max_percent IS NULL OR ucj_out.coverage_total < b.max_percent)
-                ORDER BY b.min_percent DESC LIMIT 1)
-            WHERE coverage_total IS NOT NULL
-            """
-        )
-        self.sql("UPDATE ucj_out SET category = '' WHERE category IS NULL")
         self.analyze("ucj_out")
 
     def _compute_offices(self):
@@ -512,23 +616,21 @@ class _Engine:
             (OfficeKind.BRANCH, SubjectLevel.BRANCH, "o.id = t.office_id"),
             (OfficeKind.KANWIL, SubjectLevel.KANWIL, "o.id = br.parent_id"),
         ):
-            self.sql(
+            self._insert_out(
                 f"""
-                INSERT INTO ucj_out (subject_id, period, level, parent_id, active_pu, active_bpu, active_jakon,
-                                     active_pmi, active_funded, active_total, registered_total, new_total,
-                                     lapsed_total, workers_total, workers_pu, workers_bpu, is_provisional,
-                                     denominator_source, data_as_of)
-                SELECT x.office_id, x.period, {int(level)}, MAX(x.parent_id),
-                       SUM(s.active_pu), SUM(s.active_bpu), SUM(s.active_jakon), SUM(s.active_pmi),
-                       SUM(s.active_funded), SUM(s.active_total), SUM(s.registered_total), SUM(s.new_total),
-                       SUM(s.lapsed_total),
-                       CASE WHEN COUNT(s.workers_total) = COUNT(*) THEN SUM(s.workers_total) END,
-                       CASE WHEN COUNT(s.workers_pu) = COUNT(*) THEN SUM(s.workers_pu) END,
-                       CASE WHEN COUNT(s.workers_bpu) = COUNT(*) THEN SUM(s.workers_bpu) END,
-                       MAX(CASE WHEN s.is_provisional THEN 1 ELSE 0 END) = 1,
-                       'Jumlah wilayah kerja', MAX(s.data_as_of)
+                SELECT x.office_id AS subject_id, x.period, MAX(x.year) AS year, {int(level)} AS level,
+                       MAX(x.parent_id) AS parent_id, SUM(s.active_pu) AS active_pu, SUM(s.active_bpu) AS active_bpu,
+                       SUM(s.active_jakon) AS active_jakon, SUM(s.active_pmi) AS active_pmi,
+                       SUM(s.active_funded) AS active_funded, SUM(s.active_total) AS active_total,
+                       SUM(s.registered_total) AS registered_total, SUM(s.new_total) AS new_total,
+                       SUM(s.lapsed_total) AS lapsed_total, CAST(NULL AS BIGINT) AS unallocated_total,
+                       CASE WHEN COUNT(s.workers_total) = COUNT(*) THEN SUM(s.workers_total) END AS workers_total,
+                       CASE WHEN COUNT(s.workers_pu) = COUNT(*) THEN SUM(s.workers_pu) END AS workers_pu,
+                       CASE WHEN COUNT(s.workers_bpu) = COUNT(*) THEN SUM(s.workers_bpu) END AS workers_bpu,
+                       MAX(CASE WHEN s.is_provisional THEN 1 ELSE 0 END) = 1 AS is_provisional,
+                       'Jumlah wilayah kerja' AS denominator_source, MAX(s.data_as_of) AS data_as_of
                 FROM (
-                    SELECT DISTINCT o.id AS office_id, o.parent_id, p.period, t.region_id
+                    SELECT DISTINCT o.id AS office_id, o.parent_id, p.period, p.year, t.region_id
                     FROM regions_territory t
                     JOIN regions_office br ON br.id = t.office_id
                     JOIN regions_office o ON {office_join} AND o.kind = '{kind.value}'
@@ -539,38 +641,59 @@ class _Engine:
                 GROUP BY x.office_id, x.period
                 """
             )
-        self._finish_out()
 
-    def _merge(self, *, subject, levels):
-        """Write ucj_out into the snapshots, respecting publication.
+    def _merge(self, *, subject, level=None):
+        """Write ucj_out into the snapshots, touching only rows whose figures changed.
 
-        An unpublished current row is replaced (same revision); a published one is kept and,
-        when the figures differ, a new current revision is added beside it.
+        One join classifies every row: an unpublished current row that differs is updated in
+        place; a published one that differs stays (no longer current) and a new revision is added
+        beside it; a missing one is inserted; a current unpublished row with no new figures (its
+        inputs are gone) is blanked.
         """
         column = f"{subject}_id"
         parent_column = f"parent_{subject}_id"
-        level_list = ", ".join(str(int(level)) for level in levels)
-        key = f"s.{column} = o.subject_id AND s.period = o.period"
         differs = " OR ".join(f"s.{c} IS DISTINCT FROM o.{c}" for c in VALUE_COLUMNS)
-        in_out = f"EXISTS (SELECT 1 FROM ucj_out o WHERE {key})"
-        stale = f"s.{column} IS NOT NULL AND s.level IN ({level_list}) AND s.is_current AND {in_out}"
-        self.sql(
-            "DELETE FROM coverage_snapshottarget WHERE snapshot_id IN "
-            f"(SELECT s.id FROM coverage_snapshot s WHERE {stale} AND NOT s.is_published)"
+        level_clause = f"AND level = {int(level)}" if level is not None else "AND level >= 11"
+        scope = self._region_filter(column) if subject == "region" else ""
+        current = (
+            f"SELECT * FROM coverage_snapshot WHERE {column} IS NOT NULL AND is_current "
+            f"AND period IN ({self.period_list}) {level_clause} {scope}"
         )
-        # Keep the revision number of a replaced unpublished row.
+        self.sql("DROP TABLE IF EXISTS ucj_match")
         self.sql(
-            f"CREATE TEMP TABLE ucj_rev AS SELECT s.{column} AS subject_id, s.period, s.revision "
-            f"FROM coverage_snapshot s WHERE {stale} AND NOT s.is_published"
+            f"""
+            CREATE TEMP TABLE ucj_match AS
+            SELECT o.subject_id, o.period AS o_period, s.id AS snapshot_id, s.is_published, s.revision,
+                   CASE WHEN s.id IS NULL OR o.subject_id IS NULL THEN 1 WHEN {differs} THEN 1 ELSE 0 END AS changed
+            FROM ucj_out o
+            FULL JOIN ({current}) s ON s.{column} = o.subject_id AND s.period = o.period
+            """
         )
-        self.sql(
-            f"DELETE FROM coverage_snapshot WHERE id IN (SELECT s.id FROM coverage_snapshot s WHERE {stale} "
-            "AND NOT s.is_published)"
+        self.analyze("ucj_match")
+        assignments = ", ".join(f"{c} = o.{c}" for c in VALUE_COLUMNS)
+        self.written += self.sql(
+            f"""
+            UPDATE coverage_snapshot SET {assignments}, denominator_source = COALESCE(o.denominator_source, ''),
+                   data_as_of = o.data_as_of, computed_at = %s
+            FROM ucj_match m JOIN ucj_out o ON o.subject_id = m.subject_id AND o.period = m.o_period
+            WHERE coverage_snapshot.id = m.snapshot_id AND m.changed = 1 AND NOT m.is_published
+            """,
+            [self.now],
         )
+        if level is not None:  # region levels: blank rows whose inputs are gone
+            blanks = ", ".join(f"{c} = NULL" for c in VALUE_COLUMNS if c not in ("category", "is_provisional"))
+            self.written += self.sql(
+                f"""
+                UPDATE coverage_snapshot SET {blanks}, category = '', is_provisional = FALSE, computed_at = %s
+                WHERE id IN (SELECT snapshot_id FROM ucj_match
+                             WHERE subject_id IS NULL AND NOT is_published)
+                  AND active_total IS NOT NULL
+                """,
+                [self.now],
+            )
         self.sql(
-            f"UPDATE coverage_snapshot SET is_current = FALSE WHERE id IN (SELECT s.id FROM coverage_snapshot s "
-            f"JOIN ucj_out o ON {key} WHERE s.{column} IS NOT NULL AND s.is_current AND s.is_published "
-            f"AND ({differs}))"
+            "UPDATE coverage_snapshot SET is_current = FALSE WHERE id IN (SELECT snapshot_id FROM ucj_match "
+            "WHERE changed = 1 AND is_published AND subject_id IS NOT NULL)"
         )
         columns = ", ".join(VALUE_COLUMNS)
         out_columns = ", ".join(f"o.{c}" for c in VALUE_COLUMNS)
@@ -580,17 +703,15 @@ class _Engine:
                                            is_current, is_published, {columns}, denominator_source, data_as_of,
                                            computed_at)
             SELECT o.subject_id, o.level, o.parent_id, o.period, p.year, p.month,
-                   COALESCE(rv.revision,
-                            (SELECT MAX(s.revision) + 1 FROM coverage_snapshot s WHERE {key}), 1),
+                   CASE WHEN m.snapshot_id IS NULL THEN 1 ELSE m.revision + 1 END,
                    TRUE, FALSE, {out_columns}, COALESCE(o.denominator_source, ''), o.data_as_of, %s
-            FROM ucj_out o
+            FROM ucj_match m
+            JOIN ucj_out o ON o.subject_id = m.subject_id AND o.period = m.o_period
             JOIN ucj_periods p ON p.period = o.period
-            LEFT JOIN ucj_rev rv ON rv.subject_id = o.subject_id AND rv.period = o.period
-            WHERE NOT EXISTS (SELECT 1 FROM coverage_snapshot s WHERE {key} AND s.is_current)
+            WHERE m.snapshot_id IS NULL OR (m.changed = 1 AND m.is_published)
             """,
             [self.now],
         )
-        self.sql("DROP TABLE ucj_rev")
 
     def _rank(self, *, where, partition_parent, partition_level):
         """RANK() by total coverage (ties share a rank) on unpublished current rows."""
@@ -603,12 +724,18 @@ class _Engine:
                 UPDATE coverage_snapshot SET {rank_column} = r.rnk, {count_column} = r.cnt
                 FROM (
                     SELECT s.id,
-                           RANK() OVER (PARTITION BY {partition}, s.period ORDER BY s.coverage_total DESC) AS rnk,
-                           COUNT(*) OVER (PARTITION BY {partition}, s.period) AS cnt
-                    FROM coverage_snapshot s JOIN ucj_periods p ON p.period = s.period
-                    WHERE s.is_current AND s.coverage_total IS NOT NULL AND {where}
+                           CASE WHEN s.coverage_total IS NOT NULL THEN
+                                RANK() OVER (PARTITION BY {partition}, s.period, s.coverage_total IS NULL
+                                             ORDER BY s.coverage_total DESC) END AS rnk,
+                           CASE WHEN s.coverage_total IS NOT NULL THEN
+                                COUNT(*) OVER (PARTITION BY {partition}, s.period, s.coverage_total IS NULL) END
+                                AS cnt
+                    FROM coverage_snapshot s
+                    WHERE s.is_current AND s.period IN ({self.period_list}) AND {where}
+                      AND (s.coverage_total IS NOT NULL OR s.{rank_column} IS NOT NULL)
                 ) r
                 WHERE coverage_snapshot.id = r.id AND NOT coverage_snapshot.is_published
+                  AND coverage_snapshot.period IN ({self.period_list})
                   AND (coverage_snapshot.{rank_column} IS DISTINCT FROM r.rnk
                        OR coverage_snapshot.{count_column} IS DISTINCT FROM r.cnt)
                 """
@@ -629,8 +756,15 @@ class _Engine:
         )
 
     def _fill_targets(self):
-        """Each target series' value for the rows written in this run, and the gap to it."""
+        """Each target series' value for the current unpublished rows that have targets, and the gap."""
         ceil = "CEIL" if self.pg else "ceil"
+        rows = f"""
+            SELECT s.id FROM coverage_snapshot s
+            JOIN coverage_targetvalue tv0 ON tv0.region_id = s.region_id AND tv0.year = s.year
+            WHERE s.region_id IS NOT NULL AND s.is_current AND NOT s.is_published
+              AND s.period IN ({self.period_list}) {self._region_filter("s.region_id")}
+        """
+        self.sql(f"DELETE FROM coverage_snapshottarget WHERE snapshot_id IN ({rows})")
         self.sql(
             f"""
             INSERT INTO coverage_snapshottarget (snapshot_id, series_id, target_percent, target_participants,
@@ -659,55 +793,46 @@ class _Engine:
                 JOIN coverage_targetseries ts ON ts.id = tv.series_id
                 LEFT JOIN coverage_snapshot dec ON dec.region_id = s.region_id AND dec.period = p.prev_december
                                                AND dec.is_current
-                WHERE s.region_id IS NOT NULL AND s.is_current AND s.computed_at = %s
+                WHERE s.id IN ({rows})
             ) x
-            """,
-            [self.now],
+            """
         )
 
     def _fill_deltas(self):
-        """Month-on-month and year-on-year changes and previous ranks, for this run's months and the
-        months that compare against them (next month, same month next year). Published rows stay."""
-        months = set(self.periods)
-        months.update(add_months(p, 1) for p in self.periods)
-        months.update(add_months(p, 12) for p in self.periods)
-        months = sorted(months)
-        placeholders = ", ".join(["%s"] * len(months))
+        """Month-on-month and year-on-year changes and previous ranks for this run's months and the
+        months that compare against them. Only rows with a coverage figure; published rows stay."""
         scope = ""
         if self.regions is not None:
             # Incremental: the changed regions, their ancestors and the offices. Other regions'
             # previous-rank columns are refreshed by the nightly full run.
             scope = " AND (s.region_id IN (SELECT region_id FROM ucj_affected) OR s.office_id IS NOT NULL)"
         for subject in ("region", "office"):
-            for prev_offset, targets in ((-1, ("delta_mom_pp", True)), (-12, ("delta_yoy_pp", False))):
-                delta_column, with_ranks = targets
-                rank_sets = (
-                    ", prev_rank_in_parent = q.rank_in_parent, prev_rank_national = q.rank_national"
-                    if with_ranks
-                    else ""
-                )
-                prev_expr = self._add_months_sql("s.period", prev_offset)
-                self.sql(
-                    f"""
-                    UPDATE coverage_snapshot SET {delta_column} = q.delta{rank_sets}
-                    FROM (
-                        SELECT s.id, s.coverage_total - pr.coverage_total AS delta,
-                               pr.rank_in_parent, pr.rank_national
-                        FROM coverage_snapshot s
-                        LEFT JOIN coverage_snapshot pr ON pr.{subject}_id = s.{subject}_id
-                             AND pr.period = {prev_expr} AND pr.is_current
-                        WHERE s.{subject}_id IS NOT NULL AND s.is_current AND NOT s.is_published
-                          AND s.period IN ({placeholders}) {scope}
-                    ) q
-                    WHERE coverage_snapshot.id = q.id
-                    """,
-                    months,
-                )
-
-    def _add_months_sql(self, column, months):
-        if self.pg:
-            return f"CAST({column} + INTERVAL '{int(months)} months' AS DATE)"
-        return f"date({column}, '{int(months)} months')"
+            self.sql(
+                f"""
+                UPDATE coverage_snapshot SET delta_mom_pp = q.mom, delta_yoy_pp = q.yoy,
+                       prev_rank_in_parent = q.prev_rank_in_parent, prev_rank_national = q.prev_rank_national
+                FROM (
+                    SELECT s.id, s.coverage_total - pm.coverage_total AS mom,
+                           s.coverage_total - py.coverage_total AS yoy,
+                           pm.rank_in_parent AS prev_rank_in_parent, pm.rank_national AS prev_rank_national
+                    FROM coverage_snapshot s
+                    JOIN ucj_delta_months d ON d.period = s.period
+                    LEFT JOIN coverage_snapshot pm ON pm.{subject}_id = s.{subject}_id AND pm.period = d.prev_month
+                                                  AND pm.is_current
+                    LEFT JOIN coverage_snapshot py ON py.{subject}_id = s.{subject}_id AND py.period = d.prev_year
+                                                  AND py.is_current
+                    WHERE s.{subject}_id IS NOT NULL AND s.is_current AND NOT s.is_published
+                      AND s.period IN ({self.delta_list})
+                      AND (s.coverage_total IS NOT NULL OR s.delta_mom_pp IS NOT NULL OR s.delta_yoy_pp IS NOT NULL)
+                      {scope}
+                ) q
+                WHERE coverage_snapshot.id = q.id AND coverage_snapshot.period IN ({self.delta_list})
+                  AND (coverage_snapshot.delta_mom_pp IS DISTINCT FROM q.mom
+                       OR coverage_snapshot.delta_yoy_pp IS DISTINCT FROM q.yoy
+                       OR coverage_snapshot.prev_rank_in_parent IS DISTINCT FROM q.prev_rank_in_parent
+                       OR coverage_snapshot.prev_rank_national IS DISTINCT FROM q.prev_rank_national)
+                """
+            )
 
 
 __all__ = [

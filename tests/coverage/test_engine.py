@@ -284,3 +284,44 @@ def test_recompute_is_idempotent():
     coverage_recompute(periods=[MAY_2025])
     coverage_recompute(periods=[MAY_2025])
     assert Snapshot.objects.filter(region=kota, period=MAY_2025).count() == 1
+
+
+def test_a_region_whose_counts_are_returned_loses_its_figures():
+    kota = make_region("35.73", "Kota Malang")
+    cell = count(kota, MAY_2025, Segment.PU, 500, source=Source.PEMDA, status=EntryStatus.SUBMITTED)
+    coverage_recompute(periods=[MAY_2025])
+    assert snap(kota, MAY_2025).active_total == 500
+
+    cell.status = EntryStatus.RETURNED
+    cell.save()
+    coverage_recompute(periods=[MAY_2025], regions=[kota])
+
+    assert snap(kota, MAY_2025).active_total is None
+    assert snap(make_region("ID"), MAY_2025).active_total is None
+
+
+def test_desa_roll_into_their_kecamatan_and_are_listed_with_the_same_rules():
+    from coverage.selectors.periods import village_figures
+
+    kec = make_region("35.73.01", "Blimbing")
+    jodipan = make_region("35.73.01.1001", "Jodipan")
+    polehan = make_region("35.73.01.1002", "Polehan")
+    count(jodipan, MAY_2025, Segment.PU, 120, source=Source.PEMDA, status=EntryStatus.SUBMITTED)
+    count(jodipan, MAY_2025, Segment.PU, 110, source=Source.BPJS)
+    count(jodipan, MAY_2025, Segment.BPU, 30, source=Source.PEMDA, status=EntryStatus.SUBMITTED)
+    count(polehan, MAY_2025, Segment.BPU, 80, source=Source.PEMDA, status=EntryStatus.DRAFT)
+    coverage_recompute(periods=[MAY_2025])
+
+    assert not Snapshot.objects.filter(level=4).exists()  # snapshots start at kecamatan
+    assert (snap(kec, MAY_2025).active_total, snap(kec, MAY_2025).is_provisional) == (140, True)
+    assert village_figures(district=kec, period=MAY_2025) == [
+        {"code": "35.73.01.1001", "name": "Jodipan", "active_total": 140, "active_pu": 110, "active_bpu": 30,
+         "is_provisional": True},
+    ]  # fmt: skip
+
+
+def test_a_month_with_only_funded_batches_gets_no_snapshots():
+    kota = make_region("35.73", "Kota Malang")
+    count(kota, MAY_2025, Segment.PU, 100)
+    result = coverage_recompute(periods=[MAY_2025, date(2026, 12, 1)])
+    assert result.periods == [MAY_2025]
