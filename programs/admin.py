@@ -1,0 +1,121 @@
+"""Admin of programs, rates, packages, schemes, categories and batches. Saves call the services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from ucj_dashboard.formats import format_rupiah
+
+from . import services
+from .models import FundedBatch, FundingScheme, Package, PremiumRate, Program, WorkerCategory
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "for_pu", "for_bpu", "display_order"]
+    list_editable = ["display_order"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(PremiumRate)
+class PremiumRateAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "program",
+        "segment",
+        "risk_class",
+        "basis",
+        "amount",
+        "percent",
+        "min_base",
+        "max_base",
+        "valid_from",
+        "valid_to",
+        "legal_basis",
+    ]
+    list_filter = ["program", "segment", "basis", "risk_class"]
+    search_fields = ["program__code", "legal_basis"]
+    list_select_related = ["program"]
+    date_hierarchy = "valid_from"
+
+    def save_model(self, request, obj, form, change):
+        # A new rate closes the one it replaces; any change reprices the batches it touches.
+        if change:
+            services.premium_rate_save(rate=obj, user=request.user)
+        else:
+            services.premium_rate_add(rate=obj, user=request.user)
+
+
+@admin.register(Package)
+class PackageAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "segment", "declared_base", "risk_class", "is_active", "display_order"]
+    list_filter = ["segment", "is_active", "programs"]
+    list_editable = ["is_active", "display_order"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["programs"]
+    prepopulated_fields = {"code": ["name"]}
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            try:
+                repriced = services.package_reprice(package=form.instance)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.WARNING)
+                return
+            if repriced:
+                self.message_user(request, _("Biaya %(n)d batch dihitung ulang.") % {"n": repriced})
+
+
+@admin.register(FundingScheme)
+class FundingSchemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "legal_basis", "display_order"]
+    list_editable = ["display_order"]
+    search_fields = ["name", "code", "legal_basis"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(WorkerCategory)
+class WorkerCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "display_order"]
+    list_editable = ["display_order"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(FundedBatch)
+class FundedBatchAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "region",
+        "scheme",
+        "category",
+        "workers",
+        "package",
+        "start_month",
+        "end_month",
+        "fiscal_year",
+        "status",
+        "cost_display",
+        "reference",
+    ]
+    list_filter = ["status", "fiscal_year", "scheme", "category", "package"]
+    search_fields = ["region__name", "^region__code", "reference", "category__name", "scheme__name"]
+    list_select_related = ["region", "scheme", "category", "package"]
+    autocomplete_fields = ["region"]
+    readonly_fields = ["cost", "created_by", "created_at", "updated_at"]
+    date_hierarchy = "start_month"
+
+    @admin.display(description=_("biaya iuran"), ordering="cost")
+    def cost_display(self, obj):
+        return format_rupiah(obj.cost)
+
+    def save_model(self, request, obj, form, change):
+        services.funded_batch_save(batch=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.funded_batch_delete(batch=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # Used by the "delete selected" action too: each deletion schedules its recompute.
+        for batch in queryset:
+            services.funded_batch_delete(batch=batch, user=request.user)

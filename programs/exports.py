@@ -1,0 +1,144 @@
+"""The one-page XLSX of a budget simulation, for the FGD with the Pemda.
+
+Formula injection: every text cell goes through ``_text``, which neutralises a leading
+``= + - @`` (or tab/CR) so that Excel shows it as text instead of evaluating it. Money is
+written as whole Rupiah integers with an Indonesian-style number format.
+"""
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ucj_dashboard.formats import format_percent, format_period
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+RUPIAH_FORMAT = '"Rp"#,##0'
+COUNT_FORMAT = "#,##0"
+
+
+def _text(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _rupiah(value):
+    return None if value is None else int(round(value))
+
+
+def simulation_xlsx(*, simulation, scheme=None, categories=()) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    budget, whatif = simulation.budget, simulation.whatif
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Simulasi"
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+
+    def add(*cells, style=None):
+        sheet.append([_text(c) if isinstance(c, str) else c for c in cells])
+        row = sheet.max_row
+        if style == "head":
+            for cell in sheet[row]:
+                cell.font = bold
+                cell.fill = head_fill
+        elif style == "title":
+            sheet.cell(row=row, column=1).font = Font(bold=True, size=14)
+        elif style == "section":
+            sheet.cell(row=row, column=1).font = bold
+        return row
+
+    region = simulation.region
+    add(_("Simulasi anggaran iuran BPJS Ketenagakerjaan"), style="title")
+    add(f"{region.name} ({region.code})")
+    add(_("Dibuat %(when)s") % {"when": timezone.localtime().strftime("%d-%m-%Y %H:%M")})
+    add()
+    add(_("Masukan"), style="section")
+    add(_("Tahun anggaran"), simulation.year)
+    add(_("Paket"), budget.package.name)
+    add(_("Skema pendanaan"), scheme.name if scheme else "–")
+    add(_("Kategori pekerja"), ", ".join(c.name for c in categories) or "–")
+    add(_("Jumlah pekerja"), budget.workers)
+    sheet.cell(row=sheet.max_row, column=2).number_format = COUNT_FORMAT
+    add(
+        _("Periode"), f"{format_period(budget.start_month)} – {format_period(budget.end_month)} ({budget.months} bulan)"
+    )
+    add()
+    add(_("Anggaran"), style="section")
+    add(_("Bulan"), _("Iuran per pekerja"), _("Pekerja"), _("Biaya"), style="head")
+    for line in budget.lines:
+        row = add(format_period(line.month), _rupiah(line.premium), budget.workers, _rupiah(line.cost))
+        sheet.cell(row=row, column=2).number_format = RUPIAH_FORMAT
+        sheet.cell(row=row, column=3).number_format = COUNT_FORMAT
+        sheet.cell(row=row, column=4).number_format = RUPIAH_FORMAT
+    row = add(_("Total anggaran"), None, None, _rupiah(budget.total))
+    sheet.cell(row=row, column=1).font = bold
+    sheet.cell(row=row, column=4).font = bold
+    sheet.cell(row=row, column=4).number_format = RUPIAH_FORMAT
+    add()
+
+    add(_("Jika didaftarkan sekarang"), style="section")
+    if whatif is None:
+        add(_("Belum ada snapshot cakupan untuk wilayah ini."))
+    else:
+        add(_("Data"), format_period(whatif.snapshot.period))
+        add("", _("Sekarang"), _("Dengan batch"), style="head")
+        for label, before, after in (
+            (_("Peserta aktif"), whatif.active_before, whatif.active_after),
+            (_("Cakupan total"), format_percent(whatif.coverage_before), format_percent(whatif.coverage_after)),
+            (_("Cakupan BPU"), format_percent(whatif.coverage_bpu_before), format_percent(whatif.coverage_bpu_after)),
+            (_("Peringkat dalam wilayah induk"), whatif.rank_in_parent_before, whatif.rank_in_parent_after),
+            (_("Peringkat nasional"), whatif.rank_national_before, whatif.rank_national_after),
+        ):
+            row = add(label, before, after)
+            for column in (2, 3):
+                if isinstance(sheet.cell(row=row, column=column).value, int):
+                    sheet.cell(row=row, column=column).number_format = COUNT_FORMAT
+    add()
+    targets = list(simulation.targets) + ([simulation.custom_target] if simulation.custom_target else [])
+    if targets:
+        add(
+            _("Target %(year)s (mulai %(month)s, %(n)d bulan)")
+            % {
+                "year": simulation.year,
+                "month": format_period(simulation.inverse_start),
+                "n": simulation.inverse_months,
+            },
+            style="section",
+        )
+        add(_("Seri"), _("Target"), _("Kekurangan kini"), _("Kekurangan dengan batch"), _("Pekerja perlu didanai"),
+            _("Biaya"), style="head")  # fmt: skip
+        for target in targets:
+            row = add(
+                target.series,
+                format_percent(target.target_percent)
+                if target.target_percent is not None
+                else target.target_participants,
+                target.gap_before,
+                target.gap_after,
+                target.needed_workers,
+                _rupiah(target.needed_cost),
+            )
+            for column in (3, 4, 5):
+                sheet.cell(row=row, column=column).number_format = COUNT_FORMAT
+            sheet.cell(row=row, column=6).number_format = RUPIAH_FORMAT
+    add()
+    add(_("Biaya = pekerja x bulan x iuran paket yang berlaku pada tiap bulan."))
+
+    for letter, width in zip("ABCDEF", (34, 20, 18, 22, 20, 20), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column == 1)
+    # One page for the FGD: A4 landscape, fitted to a single page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_area = f"A1:F{sheet.max_row}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,169 @@
+"""Pages of the programs app: budget simulator (+ XLSX), funded batches (list, edit, import).
+
+Scope: the simulator and the batch lists are open to every signed-in user; creating,
+changing, deleting and importing batches needs write scope on the region (its Pemda operators)
+or the admin role (``regions.selectors.can_edit_region``); otherwise 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regions.models import Region
+from regions.selectors import can_edit_region, home_office, home_region, territory_regions
+
+from . import charts, selectors, services
+from .exports import simulation_xlsx
+from .forms import BatchImportForm, FundedBatchForm, SimulatorForm
+from .importers import batches_import, batches_template
+from .models import FundedBatch, Package
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _region_for_edit(request, code):
+    """The region of ``code`` if the user may write its batches: 404 if unknown, 403 if out of scope."""
+    region = get_object_or_404(Region, code=code)
+    if not can_edit_region(request.user, region):
+        raise PermissionDenied
+    return region
+
+
+def _batch_for_edit(request, pk):
+    batch = get_object_or_404(FundedBatch.objects.select_related("region"), pk=pk)
+    if not can_edit_region(request.user, batch.region):
+        raise PermissionDenied
+    return batch
+
+
+def _suggested_regions(user):
+    """Regions offered in the simulator's picker: the operator's region, the branch's territory."""
+    office = home_office(user)
+    regions = list(territory_regions(office=office)) if office else []
+    region = home_region(user)
+    return ([region] if region else []) + regions
+
+
+def _simulator_form(request):
+    user = request.user
+    suggested = _suggested_regions(user)
+    package = Package.objects.filter(code="bpu-jkk-jkm", is_active=True).first()
+    initial = {"region": suggested[0].code if suggested else "", "package": package, "months": 12, "workers": 1000}
+    if set(request.GET) <= {"region"}:
+        # A link from a dashboard names the region only: show the form for it, nothing computed yet.
+        initial["region"] = request.GET.get("region", initial["region"])
+        return SimulatorForm(initial=initial), suggested
+    return SimulatorForm(request.GET, initial=initial), suggested
+
+
+def _simulate(form):
+    data = form.cleaned_data
+    try:
+        return selectors.budget_simulate(
+            region=data["region"],
+            year=data["year"],
+            package=data["package"],
+            workers=data["workers"],
+            start_month=data["start_month"],
+            months=data["months"],
+            target_percent=data.get("target_percent"),
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return None
+
+
+@login_required
+def simulator(request):
+    form, suggested = _simulator_form(request)
+    simulation = _simulate(form) if form.is_bound and form.is_valid() else None
+    figure = charts.budget_by_month_figure(simulation.budget.lines) if simulation else None
+    context = {"form": form, "simulation": simulation, "suggested": suggested, "figure": figure}
+    return render(request, "programs/simulator.html", context)
+
+
+@login_required
+def simulator_export(request):
+    form, _suggested = _simulator_form(request)
+    simulation = _simulate(form) if form.is_bound and form.is_valid() else None
+    if simulation is None:
+        messages.error(request, _("Lengkapi masukan simulasi sebelum mengunduh."))
+        return redirect(f"{reverse('programs:simulator')}?{request.GET.urlencode()}")
+    data = form.cleaned_data
+    content = simulation_xlsx(simulation=simulation, scheme=data.get("scheme"), categories=data.get("categories", []))
+    response = HttpResponse(content, content_type=XLSX)
+    filename = f"simulasi-{simulation.region.code}-{simulation.year}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def batch_list(request, code):
+    region = get_object_or_404(Region, code=code)
+    page = Paginator(selectors.batches_for_region(region=region), 50).get_page(request.GET.get("halaman"))
+    context = {"region": region, "page": page, "can_edit": can_edit_region(request.user, region)}
+    return render(request, "programs/batch_list.html", context)
+
+
+def _batch_form_page(request, *, region, batch):
+    form = FundedBatchForm(request.POST or None, instance=batch, user=request.user, initial={"region": region.code})
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.funded_batch_save(batch=form.save(commit=False), user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Batch %(batch)s disimpan.") % {"batch": saved})
+            return redirect("programs:batch_list", code=saved.region.code)
+    return render(request, "programs/batch_form.html", {"form": form, "region": region, "batch": batch})
+
+
+@login_required
+def batch_create(request, code):
+    region = _region_for_edit(request, code)
+    return _batch_form_page(request, region=region, batch=FundedBatch(region=region))
+
+
+@login_required
+def batch_edit(request, pk):
+    batch = _batch_for_edit(request, pk)
+    return _batch_form_page(request, region=batch.region, batch=batch)
+
+
+@login_required
+@require_POST
+def batch_delete(request, pk):
+    batch = _batch_for_edit(request, pk)
+    code, label = batch.region.code, str(batch)
+    services.funded_batch_delete(batch=batch, user=request.user)
+    messages.success(request, _("Batch %(batch)s dihapus.") % {"batch": label})
+    return redirect("programs:batch_list", code=code)
+
+
+@login_required
+def batch_import(request, code):
+    region = _region_for_edit(request, code)
+    form = BatchImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        apply = form.cleaned_data["apply"]
+        report = batches_import(file=upload, filename=upload.name, user=request.user, dry_run=not apply, root=region)
+        if report.applied:
+            counts = {"n": report.created, "u": report.updated}
+            messages.success(request, _("Impor selesai: %(n)d batch baru, %(u)d diubah.") % counts)
+    return render(request, "programs/batch_import.html", {"form": form, "region": region, "report": report})
+
+
+@login_required
+def batch_import_template(request, code):
+    region = _region_for_edit(request, code)
+    response = HttpResponse(batches_template(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="templat-batch-{region.code}.xlsx"'
+    return response
