@@ -35,6 +35,8 @@ from .. import rules
 from ..models import (
     COUNTED_STATUSES,
     EntryStatus,
+    ImportBatch,
+    ImportStatus,
     ParticipantCount,
     ReminderKind,
     ReportingPeriod,
@@ -95,14 +97,17 @@ class CellPlan:
     new: dict
     status_after: str
     violations: list = field(default_factory=list)
+    # Captured when planned: saving mutates ``existing``.
+    status_before: str | None = None
+    note_before: str = ""
+
+    def __post_init__(self):
+        if self.existing is not None:
+            self.status_before, self.note_before = self.existing.status, self.existing.note
 
     region = property(lambda self: self.change.region)
     period = property(lambda self: self.change.period)
     segment = property(lambda self: self.change.segment)
-
-    @property
-    def status_before(self):
-        return self.existing.status if self.existing else None
 
     @property
     def values_changed(self):
@@ -110,7 +115,7 @@ class CellPlan:
 
     @property
     def note_changed(self):
-        return self.change.note is not None and self.change.note != (self.existing.note if self.existing else "")
+        return self.change.note is not None and self.change.note != self.note_before
 
     @property
     def action(self):
@@ -122,11 +127,16 @@ class CellPlan:
 
     @property
     def diff(self):
+        """(label, old, new) of the measures that change."""
         return [
-            (name, self.old.get(name), self.new.get(name))
+            (rules.MEASURE_LABELS[name], self.old.get(name), self.new.get(name))
             for name in MEASURES
             if self.old.get(name) != self.new.get(name)
         ]
+
+    @property
+    def status_after_label(self):
+        return EntryStatus(self.status_after).label
 
     @property
     def affects_coverage(self):
@@ -337,7 +347,8 @@ def participant_counts_save_many(*, changes, user, reason, submit=False, checked
             _apply_plan(count, plan, user, now)
             why = reason
             if plan.status_after == EntryStatus.SUBMITTED and plan.status_before != EntryStatus.SUBMITTED:
-                why = f"{reason}; " + _("diajukan")
+                if _("diajukan") not in reason.lower():
+                    why = f"{reason}; " + _("diajukan")
                 result.submitted += 1
             count._change_reason = why[:100]
             count.full_clean(exclude=_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
@@ -471,20 +482,6 @@ def _check_decision(locked, user, expected_versions, allowed, verb):
         raise ValidationError(list(dict.fromkeys(errors)))
 
 
-def jump_warnings(counts) -> dict:
-    """The change warnings (month-on-month, year-on-year) of stored counts, by count pk."""
-    counts = list(counts)
-    cells = [
-        SimpleNamespace(region=c.region, period=c.period, segment=c.segment, new={n: getattr(c, n) for n in MEASURES})
-        for c in counts
-    ]
-    return {
-        count.pk: [v for v in found if v.is_jump]
-        for count, found in zip(counts, rules.evaluate(cells), strict=True)
-        if any(v.is_jump for v in found)
-    }
-
-
 def participant_counts_verify(*, counts, user, notes=None, expected_versions=None) -> list:
     """Verify submitted counts. A count flagged by a change rule needs an "explained jump" note
     (given here or already on the count); the note is stored on the count for the charts."""
@@ -494,6 +491,8 @@ def participant_counts_verify(*, counts, user, notes=None, expected_versions=Non
         if not locked:
             raise ValidationError(_("Pilih data yang akan diverifikasi."))
         _check_decision(locked, user, expected_versions, (EntryStatus.SUBMITTED,), _("diverifikasi"))
+        from ..selectors.entry import jump_warnings
+
         errors = []
         for pk, found in jump_warnings(locked).items():
             count = next(c for c in locked if c.pk == pk)
@@ -648,3 +647,70 @@ def _reminder_mail(kind, region, period, due):
             % params
         )
     return subject, body, settings.DEFAULT_FROM_EMAIL
+
+
+# --- spreadsheet import -----------------------------------------------------------------------
+
+
+def import_batch_preview(*, user, file, filename, submit=False):
+    """Dry run of an uploaded file; when it has no errors the file is kept for the apply.
+
+    Returns ``(batch or None, report)``; nothing is written to the counts.
+    """
+    from ..importers import MAX_UPLOAD_BYTES, ImportReport, RowError, counts_import
+
+    size = getattr(file, "size", None)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        report = ImportReport(filename=str(filename), sha256="")
+        report.errors.append(
+            RowError(None, "", "", _("Berkas terlalu besar; batasnya %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES >> 20})
+        )
+        return None, report
+    data = file.read() if hasattr(file, "read") else bytes(file)
+    report = counts_import(file=data, filename=filename, user=user, dry_run=True, submit=submit)
+    if not report.ok:
+        return None, report
+    batch = ImportBatch.objects.create(
+        user=user,
+        filename=str(filename)[:255],
+        sha256=report.sha256,
+        content=data,
+        submit=submit,
+        fingerprint=report.check.fingerprint,
+        rows_read=report.rows_read,
+        summary=_import_summary(report),
+    )
+    return batch, report
+
+
+def import_batch_apply(*, batch, user, acknowledge_warnings=False):
+    """Apply a previewed file, all-or-nothing; refused if the data changed since the dry run."""
+    from ..importers import counts_import
+
+    if batch.user_id != user.pk:
+        raise PermissionDenied(_("Berkas ini diunggah oleh pengguna lain."))
+    if batch.status != ImportStatus.PREVIEWED:
+        raise ValidationError(_("Berkas ini sudah diterapkan; unggah lagi untuk impor baru."))
+    with transaction.atomic():
+        report = counts_import(
+            file=bytes(batch.content),
+            filename=batch.filename,
+            user=user,
+            dry_run=False,
+            submit=batch.submit,
+            acknowledge_warnings=acknowledge_warnings,
+            fingerprint=batch.fingerprint,
+        )
+        if report.applied:
+            batch.status, batch.applied_at = ImportStatus.APPLIED, timezone.now()
+            batch.summary = _import_summary(report)
+            batch.save(update_fields=["status", "applied_at", "summary"])
+    return report
+
+
+def _import_summary(report):
+    check = report.check
+    summary = {"rows": report.rows_read, "errors": len(report.errors), "warnings": len(report.warnings)}
+    if check is not None:
+        summary |= {"created": check.created, "updated": check.updated, "unchanged": check.unchanged}
+    return summary

@@ -1,0 +1,438 @@
+"""Reads of the entry workflow: the grid, the verification queue, the submission tracker,
+a cell's history and the coverage effect of a planned change.
+
+Scope is decided in ``regions.selectors``; these functions take the regions (or the roots)
+that the views have already checked.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
+
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from regions.models import NATIONAL_CODE, Region, Role, UserRole
+from regions.selectors import territory_regions, user_has_role, user_is_admin, verifiable_roots
+
+from .. import rules
+from ..models import (
+    COUNTED_STATUSES,
+    EntryStatus,
+    ParticipantCount,
+    ReportingPeriod,
+    ReportingStatus,
+    Segment,
+    Snapshot,
+    Source,
+)
+
+SEGMENTS = [segment.value for segment in Segment]
+MEASURES = rules.MEASURES
+
+
+def previous_period(period: date) -> date:
+    return date(period.year - 1, 12, 1) if period.month == 1 else date(period.year, period.month - 1, 1)
+
+
+def reporting_period(*, period):
+    return ReportingPeriod.objects.filter(period=period).first()
+
+
+def period_is_closed(*, period) -> bool:
+    return ReportingPeriod.objects.filter(period=period, status=ReportingStatus.CLOSED).exists()
+
+
+# --- the grid ---------------------------------------------------------------------------------
+
+
+@dataclass
+class GridRow:
+    region: Region
+    counts: dict = field(default_factory=dict)  # segment -> ParticipantCount (this month)
+    previous: dict = field(default_factory=dict)  # segment -> ParticipantCount (last month)
+    is_parent: bool = False
+
+
+def grid_regions(*, region):
+    """The grid's rows: the region itself, then its children."""
+    return [region, *Region.objects.filter(parent=region, is_active=True).order_by("code")]
+
+
+def grid_counts(*, region, period):
+    return ParticipantCount.objects.filter(
+        Q(region=region) | Q(region__parent=region), period=period, source=Source.PEMDA
+    ).select_related("region", "entered_by")
+
+
+def entry_grid_rows(*, region, period) -> list[GridRow]:
+    """Rows of the entry grid with this month's and last month's Pemda counts (3 queries)."""
+    rows = {r.pk: GridRow(region=r, is_parent=r.pk == region.pk) for r in grid_regions(region=region)}
+    for when, attribute in ((period, "counts"), (previous_period(period), "previous")):
+        for count in grid_counts(region=region, period=when):
+            if count.region_id in rows:
+                getattr(rows[count.region_id], attribute)[count.segment] = count
+    return list(rows.values())
+
+
+# --- coverage effect of a planned change ------------------------------------------------------
+
+
+@dataclass
+class ImpactRow:
+    region: Region
+    period: date
+    delta: int
+    active_before: int | None
+    active_after: int | None
+    coverage_before: float | None
+    coverage_after: float | None
+    coverage_pu_before: float | None = None
+    coverage_pu_after: float | None = None
+    coverage_bpu_before: float | None = None
+    coverage_bpu_after: float | None = None
+
+    @property
+    def delta_pp(self):
+        if self.coverage_before is None or self.coverage_after is None:
+            return None
+        return self.coverage_after - self.coverage_before
+
+
+def _counted_active(values, status):
+    return (values.get("active") or 0) if status in COUNTED_STATUSES else 0
+
+
+def _ratio(active, workers):
+    return None if active is None or not workers else active * 100 / workers
+
+
+def coverage_impact(*, plans, limit=None) -> list[ImpactRow]:
+    """Estimated change in coverage from planned cell changes, by region and month.
+
+    Only submitted/verified figures count (drafts do not); a counted BPJS figure for the same
+    cell wins, so such a Pemda change has no effect. Deltas roll up to the ancestors whose own
+    figure is not reported (a region's own figure wins over its children's sum); the result is
+    the current snapshot's figures plus the delta over the snapshot's denominators. Regions
+    without a snapshot show the delta only. The engine's recompute is the exact figure.
+    """
+    deltas = defaultdict(lambda: defaultdict(int))
+    own = set()
+    for plan in plans:
+        code = plan.region.code
+        if plan.status_after in COUNTED_STATUSES:
+            own.add((code, plan.period, plan.segment))
+        delta = _counted_active(plan.new, plan.status_after) - _counted_active(plan.old, plan.status_before)
+        if delta:
+            deltas[(code, plan.period)][plan.segment] += delta
+    if not deltas:
+        return []
+    periods = {period for _code, period in deltas}
+    codes = {code for code, _period in deltas}
+    bpjs = set(
+        ParticipantCount.objects.filter(
+            source=Source.BPJS, status__in=COUNTED_STATUSES, region__code__in=codes, period__in=periods
+        ).values_list("region__code", "period", "segment")
+    )
+    ancestors = {a for code in codes for a in Region(code=code).ancestor_codes if a != NATIONAL_CODE}
+    own |= set(
+        ParticipantCount.objects.filter(
+            status__in=COUNTED_STATUSES, region__code__in=ancestors, period__in=periods
+        ).values_list("region__code", "period", "segment")
+    )
+    totals = defaultdict(lambda: defaultdict(int))
+    for (code, period), by_segment in deltas.items():
+        for segment, delta in by_segment.items():
+            if (code, period, segment) not in bpjs:
+                totals[(code, period)][segment] += delta
+    # Bottom-up: a desa's change reaches the kecamatan unless the kecamatan reports its own figure.
+    for depth in (4, 3, 2):
+        for (code, period), by_segment in list(totals.items()):
+            if code.count(".") + 1 != depth:
+                continue
+            parent = code.rsplit(".", 1)[0]
+            for segment, delta in by_segment.items():
+                if (parent, period, segment) not in own:
+                    totals[(parent, period)][segment] += delta
+    keys = [(code, period) for (code, period), by in totals.items() if sum(by.values())]
+    regions = {r.code: r for r in Region.objects.filter(code__in={code for code, _p in keys})}
+    snapshots = {
+        (s.region.code, s.period): s
+        for s in Snapshot.objects.filter(region__code__in=regions, period__in=periods, is_current=True).select_related(
+            "region"
+        )
+    }
+    out = []
+    for code, period in sorted(keys, key=lambda key: (key[0].count("."), key[0], key[1])):
+        by_segment = totals[(code, period)]
+        delta = sum(by_segment.values())
+        snap = snapshots.get((code, period))
+        before = snap.active_total if snap else None
+        after = None if before is None else before + delta
+        row = ImpactRow(
+            region=regions[code],
+            period=period,
+            delta=delta,
+            active_before=before,
+            active_after=after,
+            coverage_before=_ratio(before, snap.workers_total) if snap else None,
+            coverage_after=_ratio(after, snap.workers_total) if snap else None,
+        )
+        if snap:
+            for segment, attr in (("PU", "pu"), ("BPU", "bpu")):
+                seg_before = getattr(snap, f"active_{attr}")
+                workers = getattr(snap, f"workers_{attr}")
+                seg_after = None if seg_before is None else seg_before + by_segment.get(segment, 0)
+                setattr(row, f"coverage_{attr}_before", _ratio(seg_before, workers))
+                setattr(row, f"coverage_{attr}_after", _ratio(seg_after, workers))
+        out.append(row)
+    return out[:limit] if limit else out
+
+
+# --- verification -----------------------------------------------------------------------------
+
+
+def _codes_q(roots, prefix="region__code"):
+    condition = Q()
+    for root in roots:
+        if root.code == NATIONAL_CODE:
+            return Q()
+        condition |= Q(**{prefix: root.code}) | Q(**{f"{prefix}__startswith": f"{root.code}."})
+    return condition
+
+
+def verification_scope_filter(user, queryset, prefix="region__code"):
+    """Restrict a queryset to the regions the user verifies (the roots come from regions.selectors)."""
+    if user_is_admin(user):
+        return queryset
+    roots = verifiable_roots(user)
+    return queryset.filter(_codes_q(roots, prefix)) if roots else queryset.none()
+
+
+def jump_warnings(counts) -> dict:
+    """The change warnings (month-on-month, year-on-year) of stored counts, by count pk."""
+    counts = list(counts)
+    cells = [
+        SimpleNamespace(region=c.region, period=c.period, segment=c.segment, new={n: getattr(c, n) for n in MEASURES})
+        for c in counts
+    ]
+    return {
+        count.pk: [v for v in found if v.is_jump]
+        for count, found in zip(counts, rules.evaluate(cells), strict=True)
+        if any(v.is_jump for v in found)
+    }
+
+
+@dataclass
+class QueueItem:
+    count: ParticipantCount
+    previous: ParticipantCount | None
+    warnings: list
+
+
+@dataclass
+class QueueGroup:
+    region: Region  # the kab/kota (or the reporting region itself above that level)
+    period: date
+    items: list
+
+    @property
+    def key(self):
+        return f"{self.region.code}|{self.period:%Y-%m}"
+
+
+def _group_code(code):
+    parts = code.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 else code
+
+
+def verification_groups(*, user, period=None) -> list[QueueGroup]:
+    """Submitted Pemda counts the user may verify, grouped by kab/kota and month."""
+    counts = ParticipantCount.objects.filter(source=Source.PEMDA, status=EntryStatus.SUBMITTED)
+    if period:
+        counts = counts.filter(period=period)
+    counts = list(verification_scope_filter(user, counts).select_related("region", "entered_by")[:2000])
+    previous = {
+        (c.region_id, c.period, c.segment): c
+        for c in ParticipantCount.objects.filter(
+            source=Source.PEMDA,
+            region_id__in={c.region_id for c in counts},
+            period__in={previous_period(c.period) for c in counts},
+        )
+    }
+    warnings = jump_warnings(counts)
+    groups = {}
+    order = {segment: i for i, segment in enumerate(SEGMENTS)}
+    heads = {r.code: r for r in Region.objects.filter(code__in={_group_code(c.region.code) for c in counts})}
+    for count in sorted(counts, key=lambda c: (c.period, c.region.code, order[c.segment])):
+        key = (_group_code(count.region.code), count.period)
+        group = groups.setdefault(key, QueueGroup(region=heads[key[0]], period=count.period, items=[]))
+        prev = previous.get((count.region_id, previous_period(count.period), count.segment))
+        group.items.append(QueueItem(count=count, previous=prev, warnings=warnings.get(count.pk, [])))
+    return sorted(groups.values(), key=lambda g: (g.period, g.region.code))
+
+
+def queue_counts(*, user, group_key):
+    """The submitted counts of one queue group ("35.73|2025-05"), within the user's scope."""
+    code, _sep, month = group_key.partition("|")
+    year, month = (int(part) for part in month.split("-"))
+    counts = ParticipantCount.objects.filter(
+        Q(region__code=code) | Q(region__code__startswith=f"{code}."),
+        source=Source.PEMDA,
+        period=date(year, month, 1),
+    )
+    return list(verification_scope_filter(user, counts).select_related("region"))
+
+
+# --- submission tracker -----------------------------------------------------------------------
+
+
+@dataclass
+class TrackerRow:
+    region: Region
+    operators: list
+    draft: int = 0
+    returned: int = 0
+    submitted_count: int = 0
+    verified: int = 0
+    last_submitted_at: object = None
+    overdue: bool = False
+
+    @property
+    def counted(self):
+        return self.submitted_count + self.verified
+
+    @property
+    def submitted(self):
+        return self.counted > 0 and not self.draft and not self.returned
+
+    @property
+    def status_label(self):
+        if not (self.counted or self.draft or self.returned):
+            return _("Belum mengisi")
+        if self.returned:
+            return _("Dikembalikan")
+        if self.draft:
+            return _("Sebagian diajukan") if self.counted else _("Draf")
+        return _("Terverifikasi") if not self.submitted_count else _("Diajukan")
+
+    @property
+    def status_code(self):
+        if self.submitted:
+            return "verified" if not self.submitted_count else "submitted"
+        return "overdue" if self.overdue else ("returned" if self.returned else "pending")
+
+
+def tracker_regions_for(user):
+    """Regions with a Pemda operator that ``user`` follows (all for admins)."""
+    roles = UserRole.objects.filter(role=Role.OPERATOR, user__is_active=True).select_related("region", "user")
+    by_region = defaultdict(list)
+    regions = {}
+    for role in roles:
+        regions[role.region.pk] = role.region
+        by_region[role.region.pk].append(role.user)
+    selected = list(regions.values())
+    if user is not None and not user_is_admin(user):
+        roots = [r.region for r in UserRole.objects.filter(user=user, role=Role.OPERATOR).select_related("region")]
+        roots += verifiable_roots(user)
+        for assignment in UserRole.objects.filter(user=user, role=Role.BRANCH_HEAD).select_related("office"):
+            roots += list(territory_regions(office=assignment.office))
+        selected = [r for r in selected if any(r.is_within(root) for root in roots)]
+    return sorted(selected, key=lambda r: r.code), by_region
+
+
+def submission_tracker_rows(*, period, user=None, today=None) -> list[TrackerRow]:
+    """Which operator regions have (and have not) submitted ``period``; one query per region level."""
+    from ..services.entry import due_date
+
+    today = today or timezone.localdate()
+    regions, operators = tracker_regions_for(user)
+    rows = {r.code: TrackerRow(region=r, operators=operators[r.pk]) for r in regions}
+    by_length = defaultdict(list)
+    for code in rows:
+        by_length[len(code)].append(code)
+    for length, codes in by_length.items():
+        aggregates = (
+            ParticipantCount.objects.filter(period=period, source=Source.PEMDA)
+            .annotate(prefix=Substr("region__code", 1, length))
+            .filter(prefix__in=codes)
+            .values("prefix")
+            .annotate(
+                draft=Count("id", filter=Q(status=EntryStatus.DRAFT)),
+                returned=Count("id", filter=Q(status=EntryStatus.RETURNED)),
+                submitted_count=Count("id", filter=Q(status=EntryStatus.SUBMITTED)),
+                verified=Count("id", filter=Q(status=EntryStatus.VERIFIED)),
+                last_submitted_at=Max("submitted_at"),
+            )
+        )
+        for aggregate in aggregates:
+            row = rows[aggregate.pop("prefix")]
+            for name, value in aggregate.items():
+                setattr(row, name, value)
+    overdue = today > due_date(period)
+    for row in rows.values():
+        row.overdue = overdue and not row.submitted
+    return list(rows.values())
+
+
+def can_see_tracker(user):
+    return user_is_admin(user) or any(
+        user_has_role(user, role) for role in (Role.OPERATOR, Role.VERIFIER, Role.BRANCH_HEAD)
+    )
+
+
+# --- history ----------------------------------------------------------------------------------
+
+HISTORY_FIELDS = {
+    "active": gettext_lazy("peserta aktif"),
+    "registered": gettext_lazy("peserta terdaftar"),
+    "new_registrations": gettext_lazy("peserta baru"),
+    "lapsed": gettext_lazy("peserta nonaktif"),
+    "status": gettext_lazy("status"),
+    "note": gettext_lazy("catatan"),
+    "return_reason": gettext_lazy("alasan dikembalikan"),
+}
+
+
+def count_history_rows(*, count) -> list[dict]:
+    """A cell's audit trail, newest first: who, when, old -> new, why."""
+    records = list(count.history.select_related("history_user").order_by("history_date", "history_id"))
+    status_labels = dict(EntryStatus.choices)
+    rows, previous = [], None
+    for record in records:
+        changes = []
+        for name, label in HISTORY_FIELDS.items():
+            old = getattr(previous, name) if previous else None
+            new = getattr(record, name)
+            if previous is None and new in (None, ""):
+                continue
+            if previous is None or old != new:
+                if name == "status":
+                    old, new = status_labels.get(old, old), status_labels.get(new, new)
+                changes.append({"field": label, "old": old, "new": new, "numeric": name in MEASURES})
+        rows.append(
+            {
+                "when": record.history_date,
+                "user": record.history_user,
+                "reason": record.history_change_reason or "",
+                "type": record.get_history_type_display(),
+                "version": record.version,
+                "changes": changes,
+            }
+        )
+        previous = record
+    return list(reversed(rows))
+
+
+def explained_jumps(*, region, start=None, end=None):
+    """Counts of a region that carry a note (e.g. "bulk APBD enrolment"), for chart annotations."""
+    counts = ParticipantCount.objects.filter(region=region).exclude(note="")
+    if start:
+        counts = counts.filter(period__gte=start)
+    if end:
+        counts = counts.filter(period__lte=end)
+    return list(counts.order_by("period", "segment").values("period", "segment", "source", "note"))

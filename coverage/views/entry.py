@@ -1,0 +1,237 @@
+"""Views of the writers: the entry grid, the import, the verification queue, the submission
+tracker and a cell's history. Every region in a URL, a form field or a file row goes through
+``regions.selectors`` (404 for what the user may not touch); the services re-check it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from regions.models import Region, Role
+from regions.selectors import can_edit_region, can_verify_region, user_has_role, user_is_admin
+
+from ..forms import EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
+from ..importers import counts_template, parse_period
+from ..models import ImportBatch, ImportStatus, ParticipantCount
+from ..selectors import entry as selectors
+from ..services import entry as services
+
+DIFF_LIMIT = 500
+
+
+def _get_region_for_user(request, code):
+    """The region of the URL if the user may write its counts; 404 otherwise (no leak)."""
+    region = Region.objects.filter(code=code).select_related("parent").first()
+    if region is None or not can_edit_region(request.user, region):
+        raise Http404(_("Wilayah tidak ditemukan."))
+    return region
+
+
+def _period_from(request, field="periode"):
+    """?periode=YYYY-MM; default: last month (the month being reported)."""
+    text = request.GET.get(field) or request.POST.get(field)
+    if text:
+        try:
+            return parse_period(text)
+        except ValueError as exc:
+            raise Http404(str(exc)) from exc
+    return selectors.previous_period(timezone.localdate())
+
+
+def _require(condition):
+    if not condition:
+        raise PermissionDenied(_("Halaman ini tidak tersedia untuk peran Anda."))
+
+
+def _flash_errors(request, exc):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@login_required
+def entry_grid(request, code):
+    region = _get_region_for_user(request, code)
+    period = _period_from(request)
+    rows = selectors.entry_grid_rows(region=region, period=period)
+    form = EntryGridForm(request.POST if request.method == "POST" else None, rows=rows, period=period)
+    if request.method == "POST":
+        changes = form.changes() if form.is_valid() or hasattr(form, "cleaned_data") else []
+        if not form.errors:
+            try:
+                result = services.entry_grid_save(
+                    region=region, period=period, user=request.user, changes=changes, submit="submit" in request.POST
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                _flash_save(request, result)
+                return redirect(f"{request.path}?periode={period:%Y-%m}")
+    context = {"region": region, "period": period, "form": form, "closed": selectors.period_is_closed(period=period)}
+    return render(request, "coverage/entry/grid.html", context)
+
+
+def _flash_save(request, result):
+    saved = result.created + result.updated
+    if result.submitted:
+        messages.success(request, _("%(n)s angka diajukan ke verifikator.") % {"n": result.submitted})
+    if saved - result.submitted > 0:
+        messages.success(request, _("%(n)s angka disimpan.") % {"n": saved - result.submitted})
+    if not saved:
+        messages.info(request, _("Tidak ada perubahan."))
+    for _plan, violation in result.warnings:
+        messages.warning(request, violation.message)
+
+
+@login_required
+def verification_queue(request):
+    _require(user_is_admin(request.user) or user_has_role(request.user, Role.VERIFIER))
+    if request.method == "POST":
+        return _verification_decide(request)
+    period = _period_from(request) if request.GET.get("periode") else None
+    groups = selectors.verification_groups(user=request.user, period=period)
+    return render(request, "coverage/entry/verification.html", {"groups": groups, "period": period})
+
+
+def _verification_decide(request):
+    counts = selectors.queue_counts(user=request.user, group_key=request.POST.get("group", ""))
+    chosen = set(request.POST.getlist("count"))
+    counts = [c for c in counts if str(c.pk) in chosen]
+    versions = {c.pk: int(request.POST.get(f"v-{c.pk}") or c.version) for c in counts}
+    try:
+        if request.POST.get("action") == "return":
+            services.participant_counts_return(
+                counts=counts, user=request.user, reason=request.POST.get("reason", ""), expected_versions=versions
+            )
+            messages.success(request, _("%(n)s angka dikembalikan ke Pemda.") % {"n": len(counts)})
+        else:
+            notes = {c.pk: request.POST.get(f"note-{c.pk}", "") for c in counts}
+            services.participant_counts_verify(
+                counts=counts, user=request.user, notes=notes, expected_versions=versions
+            )
+            messages.success(request, _("%(n)s angka diverifikasi.") % {"n": len(counts)})
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("coverage:verification_queue")
+
+
+@login_required
+def submission_tracker(request):
+    _require(selectors.can_see_tracker(request.user))
+    period = _period_from(request)
+    if request.method == "POST":
+        return _period_action(request, period)
+    rows = selectors.submission_tracker_rows(period=period, user=request.user)
+    context = {
+        "period": period,
+        "rows": rows,
+        "due": services.due_date(period),
+        "submitted": sum(1 for row in rows if row.submitted),
+        "reporting": selectors.reporting_period(period=period),
+        "reopen_form": ReopenForm(),
+        "is_admin": user_is_admin(request.user),
+    }
+    return render(request, "coverage/entry/tracker.html", context)
+
+
+def _period_action(request, period):
+    """Close or reopen a month (admins): the functions of coverage.services.publishing."""
+    _require(user_is_admin(request.user))
+    from ..services import publishing
+
+    try:
+        if request.POST.get("action") == "reopen":
+            publishing.period_reopen(period=period, user=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Periode dibuka kembali."))
+        else:
+            publishing.period_close(period=period, user=request.user)
+            messages.success(request, _("Periode ditutup dan snapshot dipublikasikan."))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect(f"{reverse('coverage:submission_tracker')}?periode={period:%Y-%m}")
+
+
+def _may_import(user):
+    return user_is_admin(user) or user_has_role(user, Role.OPERATOR)
+
+
+@login_required
+def import_counts(request):
+    _require(_may_import(request.user))
+    if request.method == "POST" and "batch" in request.POST:
+        return _import_apply(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    batch = report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch, report = services.import_batch_preview(
+            user=request.user, file=upload, filename=upload.name, submit=form.cleaned_data["submit"]
+        )
+    apply_form = ImportApplyForm(initial={"batch": batch.pk}) if batch else None
+    return render(request, "coverage/entry/import.html", _import_context(form, report, batch, apply_form))
+
+
+def _import_apply(request):
+    apply_form = ImportApplyForm(request.POST)
+    if not apply_form.is_valid():
+        raise Http404
+    batch = get_object_or_404(ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user)
+    try:
+        report = services.import_batch_apply(
+            batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"]
+        )
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+        return redirect("coverage:import_counts")
+    if report.applied:
+        saved = report.saved
+        messages.success(
+            request,
+            _("Impor diterapkan: %(created)s angka baru, %(updated)s diubah, %(unchanged)s tidak berubah.")
+            % {"created": saved.created, "updated": saved.updated, "unchanged": saved.unchanged},
+        )
+        return redirect("coverage:import_counts")
+    batch_ok = batch.status == ImportStatus.PREVIEWED
+    context = _import_context(ImportUploadForm(), report, batch, apply_form if batch_ok else None)
+    return render(request, "coverage/entry/import.html", context)
+
+
+def _import_context(form, report, batch, apply_form):
+    changed = []
+    if report is not None and report.check is not None:
+        changed = [plan for plan in report.check.plans if plan.action != "unchanged"]
+    return {
+        "form": form,
+        "report": report,
+        "batch": batch,
+        "apply_form": apply_form,
+        "changed": changed[:DIFF_LIMIT],
+        "changed_more": max(0, len(changed) - DIFF_LIMIT),
+        "impact": report.check.impact[:200] if report is not None and report.check is not None else [],
+    }
+
+
+@login_required
+@require_GET
+def import_template(request):
+    region = _get_region_for_user(request, request.GET.get("wilayah", ""))
+    period = _period_from(request)
+    content = counts_template(region=region, period=period, user=request.user)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="templat-ucj-{region.code}-{period:%Y-%m}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def count_history(request, pk):
+    count = get_object_or_404(ParticipantCount.objects.select_related("region"), pk=pk)
+    user = request.user
+    if not (can_edit_region(user, count.region) or can_verify_region(user, count.region)):
+        raise Http404(_("Data tidak ditemukan."))
+    rows = selectors.count_history_rows(count=count)
+    return render(request, "coverage/entry/history.html", {"count": count, "rows": rows})

@@ -1,0 +1,179 @@
+"""The generic spreadsheet helpers: reading .csv/.xlsx, limits, and resolving region names."""
+
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from coverage.importers import (
+    RegionResolveError,
+    RegionResolver,
+    RowError,
+    SpreadsheetError,
+    parse_period,
+    read_spreadsheet,
+    region_name_key,
+)
+from tests.coverage.test_entry_support import _fast_password_hasher, operator_jatim  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _xlsx(rows, title="Data"):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_it_reads_a_semicolon_csv_with_bom_and_keeps_spreadsheet_row_numbers():
+    data = "\ufeffKode Wilayah;Peserta Aktif\n35.73;134.167\n;\n35.07;187.412\n".encode()
+    frame = read_spreadsheet(data, "data.csv")
+    assert list(frame.columns) == ["kode_wilayah", "peserta_aktif"]
+    assert frame.to_dict("index") == {
+        2: {"kode_wilayah": "35.73", "peserta_aktif": "134.167"},
+        4: {"kode_wilayah": "35.07", "peserta_aktif": "187.412"},
+    }
+    assert frame.attrs["columns"]["kode_wilayah"] == "Kode Wilayah"
+
+
+def test_it_reads_a_comma_csv_in_windows_1252():
+    data = 'nama_wilayah,catatan\n"Kab. Malang","Pendaftaran massal – APBD"\n'.encode("cp1252")
+    frame = read_spreadsheet(data, "DATA.CSV")
+    assert frame.loc[2, "catatan"] == "Pendaftaran massal – APBD"
+
+
+def test_it_drops_a_trailing_total_row_and_reports_it():
+    data = b"kode;aktif\n35.73;100\n35.07;200\n;JUMLAH;300\n"
+    frame = read_spreadsheet(data, "x.csv")
+    assert list(frame.index) == [2, 3]
+    assert frame.attrs["skipped"] == [
+        RowError(4, "", "JUMLAH", "Baris total diabaikan; tidak diimpor.", severity="info")
+    ]
+
+
+def test_it_skips_a_title_line_above_the_header_when_told_the_columns():
+    data = b"Data kepesertaan Mei 2025;;\nkode_wilayah;periode;x\n35.73;2025-05;1\n"
+    frame = read_spreadsheet(data, "x.csv", expected_columns=["kode_wilayah"])
+    assert frame.attrs["header_row"] == 2
+    assert frame.loc[3, "periode"] == "2025-05"
+
+
+def test_it_reads_xlsx_cells_as_strings_without_mistaking_decimals_for_thousands():
+    from datetime import datetime
+
+    data = _xlsx(
+        [["kode", "aktif", "periode", "desimal"], ["35.73", 134167, datetime(2025, 5, 1), 134.167], [None] * 4]
+    )
+    frame = read_spreadsheet(data, "x.xlsx")
+    assert frame.loc[2].tolist() == ["35.73", "134167", "2025-05-01", "134.1670"]
+    assert len(frame) == 1
+
+
+def test_it_prefers_a_sheet_named_data():
+    workbook = Workbook()
+    workbook.active.title = "Petunjuk"
+    workbook.active.append(["baca saya"])
+    workbook.create_sheet("Data").append(["kode_wilayah"])
+    workbook["Data"].append(["35.73"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert read_spreadsheet(buffer.getvalue(), "t.xlsx").loc[2, "kode_wilayah"] == "35.73"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"a;b\n1;2\n", "data.xls", "Jenis berkas .xls tidak didukung: unggah .xlsx atau .csv."),
+        (b"a;b\n" + b"1;2\n" * 10, "data.csv", "Berkas terlalu besar; batasnya 0 MB."),
+        (b"bukan zip", "data.xlsx", "Berkas bukan .xlsx yang valid. Simpan ulang dari Excel sebagai .xlsx atau .csv."),
+        (b"  \n", "data.csv", "Berkas kosong."),
+    ],
+)
+def test_it_refuses_files_it_cannot_read(data, name, message):
+    with pytest.raises(SpreadsheetError) as error:
+        read_spreadsheet(data, name, max_bytes=len(data) - 1 if "besar" in message else None)
+    assert str(error.value) == message
+
+
+def test_it_refuses_an_xlsx_zip_bomb_before_opening_it():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (101 * 1024 * 1024))
+    data = buffer.getvalue()
+    assert len(data) < 1024 * 1024
+    with pytest.raises(SpreadsheetError) as error:
+        read_spreadsheet(data, "bom.xlsx")
+    assert str(error.value) == "Isi berkas .xlsx terlalu besar setelah diekstrak (101 MB); batasnya 100 MB."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kab. Malang", ("kabupaten", "malang")),
+        ("KABUPATEN MALANG", ("kabupaten", "malang")),
+        ("KAB MALANG", ("kabupaten", "malang")),
+        ("Kota Malang", ("kota", "malang")),
+        ("Kec. Klojen", ("kecamatan", "klojen")),
+        ("Pangkal Pinang", (None, "pangkal pinang")),
+    ],
+)
+def test_region_name_variants_share_one_key(text, expected):
+    assert region_name_key(text) == expected
+
+
+@pytest.mark.parametrize("name", ["Kab. Malang", "KABUPATEN MALANG", "KAB MALANG", "kabupaten malang"])
+def test_the_resolver_finds_kabupaten_malang_by_its_name_variants(operator_jatim, region_tree, name):  # noqa: F811
+    assert RegionResolver(operator_jatim).resolve(name=name) == region_tree["35.07"]
+
+
+def test_the_resolver_tells_kota_from_kabupaten_and_reports_ambiguity(operator_jatim, region_tree):  # noqa: F811
+    resolver = RegionResolver(operator_jatim)
+    assert resolver.resolve(name="Kota Malang") == region_tree["35.73"]
+    with pytest.raises(RegionResolveError) as error:
+        resolver.resolve(name="Malang")
+    assert str(error.value) == (
+        "Nama wilayah Malang ambigu (35.07 Kabupaten Malang, 35.73 Kota Malang); isi kode_wilayah."
+    )
+
+
+def test_a_plain_name_is_unambiguous_inside_a_small_scope(operator_kota_malang, region_tree):
+    assert RegionResolver(operator_kota_malang).resolve(name="Malang") == region_tree["35.73"]
+    assert RegionResolver(operator_kota_malang).resolve(name="Kec. Klojen") == region_tree["35.73.02"]
+
+
+def test_the_resolver_refuses_regions_outside_the_scope_by_code_and_by_name(operator_kota_malang, region_tree):
+    resolver = RegionResolver(operator_kota_malang)
+    expected = "Wilayah 35.05 Kabupaten Blitar di luar wilayah kewenangan Anda."
+    for kwargs in ({"code": "35.05"}, {"name": "Kab. Blitar"}):
+        with pytest.raises(RegionResolveError) as error:
+            resolver.resolve(**kwargs)
+        assert str(error.value) == expected
+
+
+def test_codes_are_exact_and_bps_codes_are_explained(operator_kota_malang, region_tree):
+    resolver = RegionResolver(operator_kota_malang)
+    assert resolver.resolve(code="35.73", name="nama lain") == region_tree["35.73"]
+    with pytest.raises(RegionResolveError) as error:
+        resolver.resolve(code="3573")
+    assert str(error.value) == "Kode 3573 bukan kode Kemendagri bertitik (contoh: 35.07); kode BPS tidak dipakai."
+    with pytest.raises(RegionResolveError) as error:
+        resolver.resolve(code="35.99")
+    assert str(error.value) == "Kode wilayah 35.99 tidak dikenal."
+
+
+@pytest.mark.parametrize("text", ["2025-05", "2025-05-01", "05/2025", "Mei 2025", "2025-05-01 00:00:00"])
+def test_periods_in_common_spellings(text):
+    from datetime import date
+
+    assert parse_period(text) == date(2025, 5, 1)
+
+
+def test_a_malformed_period_is_refused_in_indonesian():
+    with pytest.raises(ValueError, match="periode harus berformat YYYY-MM, misalnya 2025-05"):
+        parse_period("2025-13")
