@@ -1,0 +1,77 @@
+"""Read-only JSON API over the current snapshots (docs/API.md).
+
+Session authentication: a signed-in user's browser session (the same cookie as the pages).
+Anonymous requests get 401 with a JSON body. Scope: aggregate coverage is readable by every
+signed-in user (regions.selectors), so no row is filtered by role.
+"""
+
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ..models import SubjectLevel
+from ..selectors import dashboards
+from ..selectors.dashboards import parse_period
+
+ROW_FIELDS = (
+    "code", "name", "level", "parent_code", "revision", "is_provisional", "is_published",
+    "active_total", "active_pu", "active_bpu", "active_jakon", "active_pmi", "active_funded",
+    "registered_total", "new_total", "lapsed_total", "workers_total", "workers_pu", "workers_bpu",
+    "denominator_source", "coverage_total", "coverage_pu", "coverage_bpu", "category",
+    "rank_in_parent", "ranked_in_parent", "rank_national", "ranked_national",
+    "prev_rank_in_parent", "delta_mom_pp", "delta_yoy_pp",
+)  # fmt: skip
+TARGET_FIELDS = ("target_percent", "target_participants", "gap_participants", "phased_percent", "on_track", "source")
+
+
+def _api_row(row):
+    out = {field: row[field] for field in ROW_FIELDS}
+    out["period"] = f"{row['period']:%Y-%m}"
+    out["level_name"] = str(row["level_label"])
+    out["data_as_of"] = timezone.localtime(row["data_as_of"]).isoformat() if row["data_as_of"] else None
+    out["targets"] = [
+        {"series": t["series_code"], "series_name": t["series_name"], **{f: t[f] for f in TARGET_FIELDS}}
+        for t in row["targets"]
+    ]
+    return out
+
+
+def _int(params, name, default=None):
+    value = params.get(name, "")
+    if value == "":
+        return default
+    if not value.isdigit():
+        raise ValueError(_("Parameter %(name)s harus bilangan bulat.") % {"name": name})
+    return int(value)
+
+
+def _filters(params):
+    level = _int(params, "tingkat")
+    if level is not None and level not in SubjectLevel.values:
+        raise ValueError(_("Tingkat tidak dikenal: %(level)s.") % {"level": level})
+    period = parse_period(params.get("periode"))
+    if params.get("periode") and period is None:
+        raise ValueError(_("Periode harus berformat YYYY-MM, misalnya 2025-05."))
+    return {
+        "level": level,
+        "parent": params.get("induk", "").strip() or None,
+        "code": params.get("kode", "").strip() or None,
+        "office": params.get("kantor", "").strip() or None,
+        "period": period,
+        "limit": _int(params, "batas", 500),
+        "offset": _int(params, "mulai", 0),
+    }
+
+
+@require_GET
+def api_snapshots(request):
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("Perlu masuk terlebih dahulu (autentikasi sesi).")}, status=401)
+    try:
+        filters = _filters(request.GET)
+    except ValueError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    result = dashboards.api_snapshots(**filters)
+    body = {key: result[key] for key in ("count", "limit", "offset")}
+    return JsonResponse({**body, "results": [_api_row(row) for row in result["rows"]]})

@@ -1,0 +1,287 @@
+"""Dashboard pages and their chart JSON: selector -> chart -> render.
+
+Every page takes ``?periode=YYYY-MM`` and ``?segmen=PU|BPU``, so its URL can be shared as is.
+Scope comes from regions.selectors: aggregate dashboards are readable by every signed-in user;
+a region or office the user may not see is a 404.
+"""
+
+import csv
+import io
+import json
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from regions.models import Level, Office, Region
+from regions.selectors import can_view_office, can_view_region
+
+from .. import charts
+from ..selectors import dashboards
+from ..selectors.dashboards import Filters
+
+
+def _get_region_for_user(request, code):
+    region = dashboards.region_by_code(code)
+    if region is None or not can_view_region(request.user, region):
+        raise Http404
+    return region
+
+
+def _get_office_for_user(request, code):
+    office = dashboards.office_by_code(code)
+    if office is None or not can_view_office(request.user, office):
+        raise Http404
+    return office
+
+
+def health(request):
+    """Liveness probe, and the benchmark's trivial view: no session, no database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _page_key(filters, *extra):
+    """What a cached page body or chart varies on besides the snapshot generation."""
+    return (filters.period, filters.segment, get_language(), timezone.localdate(), *extra)
+
+
+def _region_body(request, region, filters):
+    data = dashboards.region_dashboard(region=region, period=filters.period, segment=filters.segment)
+    context = {
+        "data": data,
+        "filters": filters,
+        "figures": charts.region_figures(data, segment=filters.segment),
+        "geo_available": dashboards.boundaries_available(region),
+        "funding": dashboards.funding_panel_for(region=region, period=data["period"]),
+    }
+    return render_to_string("coverage/partials/region_body.html", context, request)
+
+
+@login_required
+def region_dashboard(request, code):
+    """Selector -> charts -> body. The body holds nothing user-specific (scope is checked first), so
+    it is rendered once per generation, filters, language and day and then served from the cache."""
+    region = _get_region_for_user(request, code)
+    filters = Filters.from_query(request.GET)
+    key = _page_key(filters, dashboards.boundaries_available(region))
+    body = dashboards.cached("page-region", code, *key, compute=lambda: _region_body(request, region, filters))
+    return render(request, "coverage/dashboard.html", {"title": region.name, "body": body})
+
+
+def _office_body(request, office, filters):
+    data = dashboards.office_dashboard(office=office, period=filters.period, segment=filters.segment)
+    context = {"data": data, "filters": filters, "figures": charts.office_figures(data, segment=filters.segment)}
+    return render_to_string("coverage/partials/office_body.html", context, request)
+
+
+@login_required
+def office_dashboard(request, code):
+    office = _get_office_for_user(request, code)
+    filters = Filters.from_query(request.GET)
+    body = dashboards.cached(
+        "page-office", code, *_page_key(filters), compute=lambda: _office_body(request, office, filters)
+    )
+    return render(request, "coverage/dashboard.html", {"title": office.name, "body": body})
+
+
+def _figure_json(figure, **extra):
+    if figure is None:
+        figure = {"data": [], "layout": {}, "message": str(NO_DATA)}
+    else:
+        figure = {**figure, "config": charts.PLOT_CONFIG}
+    return json.dumps({**figure, **extra}, cls=DjangoJSONEncoder)
+
+
+def _region_chart(region, filters, chart):
+    data = dashboards.region_dashboard(region=region, period=filters.period, segment=filters.segment)
+    figure = charts.region_figures(data, segment=filters.segment, only=chart)
+    extra = (
+        {"boundaries_url": reverse("coverage:boundaries_json", kwargs={"code": region.code})} if chart == "peta" else {}
+    )
+    return _figure_json(figure, **extra)
+
+
+@login_required
+@require_GET
+def chart_json(request, code, chart):
+    region = _get_region_for_user(request, code)
+    filters = Filters.from_query(request.GET)
+    body = dashboards.cached(
+        "chart-region", code, chart, *_page_key(filters), compute=lambda: _region_chart(region, filters, chart)
+    )
+    return HttpResponse(body, content_type="application/json")
+
+
+def _office_chart(office, filters, chart):
+    data = dashboards.office_dashboard(office=office, period=filters.period, segment=filters.segment)
+    return _figure_json(charts.office_figures(data, segment=filters.segment, only=chart))
+
+
+@login_required
+@require_GET
+def office_chart_json(request, code, chart):
+    office = _get_office_for_user(request, code)
+    filters = Filters.from_query(request.GET)
+    body = dashboards.cached(
+        "chart-office", code, chart, *_page_key(filters), compute=lambda: _office_chart(office, filters, chart)
+    )
+    return HttpResponse(body, content_type="application/json")
+
+
+NO_DATA = gettext_lazy("Belum ada data untuk grafik ini.")
+
+
+@login_required
+@require_GET
+def boundaries_json(request, code):
+    """The children's boundaries for the choropleth, simplified; an Indonesian message if absent."""
+    region = _get_region_for_user(request, code)
+    collection = dashboards.boundaries_for(region=region)
+    if not collection["available"]:
+        collection = {**collection, "message": str(BOUNDARIES_MISSING)}
+    response = JsonResponse(collection)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+BOUNDARIES_MISSING = gettext_lazy("Peta tidak dapat ditampilkan: berkas batas wilayah belum tersedia di server.")
+
+
+# --- league table ----------------------------------------------------------------------------
+
+
+def _league_query(request):
+    """Level, parent and Kanwil of the league table from the query string; bad values fall back."""
+    params = request.GET
+    level = int(params["tingkat"]) if params.get("tingkat", "").isdigit() else Level.REGENCY
+    level = level if level in dashboards.LEAGUE_LEVELS else Level.REGENCY
+    parent = Region.objects.filter(code=params.get("induk", "")).first() if params.get("induk") else None
+    kanwil = (
+        Office.objects.filter(code=params.get("kanwil", ""), kind="kanwil").first() if params.get("kanwil") else None
+    )
+    return {"level": level, "parent": parent, "kanwil": kanwil, "sort": params.get("urut", "cakupan")}
+
+
+@login_required
+def league_table(request):
+    filters = Filters.from_query(request.GET)
+    query = _league_query(request)
+    data = dashboards.league_table(period=filters.period, segment=filters.segment, **query)
+    context = {"data": data, "filters": filters, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "sorts": SORTS}
+    return render(request, "coverage/league_table.html", context)
+
+
+@login_required
+def league_table_export(request, fmt):
+    filters = Filters.from_query(request.GET)
+    query = _league_query(request)
+    data = dashboards.league_table(period=filters.period, segment=filters.segment, **query)
+    header, rows = _export_rows(data)
+    name = f"peringkat-ucj-{data['period']:%Y-%m}" if data["period"] else "peringkat-ucj"
+    return _xlsx_response(header, rows, name) if fmt == "xlsx" else _csv_response(header, rows, name)
+
+
+LEAGUE_LEVEL_CHOICES = [(level.value, level.label) for level in dashboards.LEAGUE_LEVELS]
+SORTS = [
+    ("cakupan", gettext_lazy("Cakupan")),
+    ("capaian", gettext_lazy("Capaian target sendiri")),
+    ("naik_bulan", gettext_lazy("Kenaikan sebulan (pp)")),
+    ("naik_tahun", gettext_lazy("Kenaikan setahun (pp)")),
+]
+
+# Spreadsheet formula triggers (OWASP "CSV injection"): text starting with these is escaped.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
+
+
+def safe_cell(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _export_rows(data):
+    header = [
+        _("Peringkat"), _("Kode"), _("Nama"), _("Periode"), _("Peserta aktif"), _("Penduduk bekerja"),
+        _("Cakupan total (%)"), _("Cakupan PU (%)"), _("Cakupan BPU (%)"), _("Target sendiri"), _("Target (%)"),
+        _("Target (peserta)"), _("Kesenjangan (peserta)"), _("Capaian target (%)"), _("Perubahan sebulan (pp)"),
+        _("Perubahan setahun (pp)"), _("Perubahan peringkat"), _("Kategori"), _("Status"), _("Sumber penyebut"),
+        _("Sumber target"),
+    ]  # fmt: skip
+    rows = []
+    for row in data["rows"]:
+        target = row["own_target"] or {}
+        status = _("sementara") if row["is_provisional"] else _("terverifikasi")
+        if row["is_revised"]:
+            status = f"{status}, {_('revisi')} {row['revision']}"
+        rows.append(
+            [
+                row["position"], row["code"], row["name"], f"{row['period']:%Y-%m}", row["active_total"],
+                row["workers_total"], _round(row["coverage_total"]), _round(row["coverage_pu"]),
+                _round(row["coverage_bpu"]), target.get("series_name", ""), target.get("target_percent"),
+                target.get("target_participants"), target.get("gap_participants"), _round(row["attainment"]),
+                _round(row["delta_mom_pp"]), _round(row["delta_yoy_pp"]), row["rank_change"],
+                str(row["category_label"]), status, row["denominator_source"], target.get("source", ""),
+            ]
+        )  # fmt: skip
+    return [str(h) for h in header], rows
+
+
+def _round(value, digits=2):
+    return None if value is None else round(value, digits)
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".replace(".", ",")  # Indonesian decimal comma, no grouping: Excel reads a number
+    return safe_cell(value if isinstance(value, str) else str(value))
+
+
+def _csv_response(header, rows, name):
+    """Semicolon-separated with a BOM: how Excel with Indonesian settings opens a CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([safe_cell(h) for h in header])
+    writer.writerows([_csv_value(v) for v in row] for row in rows)
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _xlsx_response(header, rows, name):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Peringkat"))
+    sheet.append([safe_cell(h) for h in header])
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+# --- action list -----------------------------------------------------------------------------
+
+
+@login_required
+def action_list(request, code):
+    office = _get_office_for_user(request, code)
+    filters = Filters.from_query(request.GET)
+    data = dashboards.action_list(office=office, period=filters.period)
+    return render(request, "coverage/action_list.html", {"office": office, "data": data, "filters": filters})

@@ -1,0 +1,249 @@
+"""Region and office dashboards, chart JSON and boundaries, on snapshot rows written directly."""
+
+import json
+import re
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from coverage.services.recompute import GENERATION_KEY
+from tests.conftest import PASSWORD
+from tests.coverage.test_dashboards_data import dash_fixture  # noqa: F401  (the "dash" fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reader(client, operator_kab_blitar):
+    """Any signed-in user may read aggregate dashboards: here the Blitar operator (the outsider)."""
+    client.login(username=operator_kab_blitar.username, password=PASSWORD)
+    return client
+
+
+def figure(html, name):
+    match = re.search(rf'<script id="fig-{name}" type="application/json">(.*?)</script>', html, re.S)
+    assert match, f"figure {name} missing"
+    return json.loads(match.group(1))
+
+
+def test_kota_malang_dashboard_shows_the_real_figures(reader, dash):
+    response = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35.73"}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "32,44%" in html
+    assert "134.167" in html
+    assert "41,23%" in html and "176.753" in html
+    assert "42.586" in html  # gap in participants, from the stated target count
+    assert "7.098" in html  # ceil(42,586 / 6 months) needed per month
+    assert "36,79%" in html  # projected December coverage at 3,000 a month
+    assert "September 2026" in html  # month the RPJMD target would be reached
+    assert "Sakernas Agustus 2024" in html  # lineage: the denominator's source
+    assert "Perwali Kota Malang tentang RPJMD" in html  # lineage: the target's source
+    assert "Sedang" in html  # category
+    assert "▲ 1" in html  # rank 1, was 2
+    assert 'class="badge provisional"' in html  # June is provisional
+    assert "Data per" in html and "28 Juni 2025" in html
+
+
+def test_the_dashboard_draws_from_local_scripts_only(reader, dash):
+    html = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35.73"})).content.decode()
+    scripts = re.findall(r"<script[^>]*>", html)
+    executable = [s for s in scripts if 'type="application/json"' not in s]
+    assert all("src=" in s for s in executable)  # no inline script (CSP without unsafe-inline)
+    assert any("/static/vendor/plotly/plotly.min.js" in s for s in executable)
+    assert 'data-topojson-url="/static/vendor/topojson/"' in html
+    assert "cdn.plot.ly" not in html and "https://" not in html
+    trend = figure(html, "tren")
+    assert trend["layout"]["separators"] == ",."
+    ranking = figure(html, "peringkat")
+    assert ranking["data"][0]["y"][-1] == "▶ Kota Malang"  # best of Jawa Timur, highlighted
+    children = figure(html, "bawahan")
+    assert sorted(children["data"][0]["y"]) == ["Blimbing", "Klojen"]
+
+
+def test_period_and_segment_filters_give_a_shareable_view(reader, dash):
+    url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
+    html = reader.get(url, {"periode": "2025-05", "segmen": "PU"}).content.decode()
+    assert "131.167" in html  # May's active participants
+    assert "Mei 2025" in html
+    assert '<option value="PU" selected>' in html
+    assert "periode=2025-05&amp;segmen=PU" in html  # links keep the filters
+    html = reader.get(url, {"periode": "2025-06", "segmen": "PU"}).content.decode()
+    ranking = figure(html, "bawahan")
+    assert ranking["data"][0]["name"] == "Cakupan PU"
+
+
+def test_a_month_without_snapshots_is_a_message_not_an_error(reader, dash):
+    html = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35.73"}), {"periode": "2024-01"}).content
+    assert "Belum ada snapshot untuk Januari 2024" in html.decode()
+
+
+def test_province_and_national_dashboards_rank_their_children(reader, dash):
+    html = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35"})).content.decode()
+    bars = figure(html, "bawahan")["data"][0]
+    assert bars["y"] == ["Kabupaten Malang", "Kabupaten Blitar", "Kota Malang"]
+    assert [round(x, 2) for x in bars["x"]] == [19.6, 26.3, 32.44]
+    national = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "ID"}))
+    assert national.status_code == 200
+    assert "Jawa Timur" in national.content.decode()
+
+
+def test_dashboard_queries_are_bounded_and_cached(reader, dash, django_assert_max_num_queries):
+    url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
+    # session, user, roles, region; 7 snapshot reads; the programs funding panel's own 6 queries.
+    with django_assert_max_num_queries(17):
+        reader.get(url)
+    # Then the body (and the region) come from the cache: only the session, the user and the roles.
+    with django_assert_max_num_queries(3) as cached:
+        reader.get(url)
+    assert not any("coverage_" in q["sql"] or "programs_" in q["sql"] for q in cached.captured_queries)
+
+
+def test_the_cached_body_is_per_language(reader, dash):
+    url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
+    assert "32,44%" in reader.get(url).content.decode()
+    english = reader.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "32.44%" in english and "134,167" in english
+
+
+def test_a_recompute_generation_bump_invalidates_the_cached_reads(reader, dash):
+    url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
+    assert "134.167" in reader.get(url).content.decode()
+    dash[date(2025, 6, 1)].__class__.objects.filter(pk=dash[date(2025, 6, 1)].pk).update(active_total=134_200)
+    assert "134.167" in reader.get(url).content.decode()  # cached
+    cache.incr(GENERATION_KEY)
+    assert "134.200" in reader.get(url).content.decode()
+
+
+def test_anonymous_users_are_sent_to_login_and_unknown_codes_are_404(client, reader, dash):
+    url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    reader.login(username="operator.blitar", password=PASSWORD)
+    assert reader.get("/wilayah/99.99/").status_code == 404
+    assert reader.get("/wilayah/bukan-kode/").status_code == 404
+
+
+def test_chart_json_serves_each_figure(reader, dash):
+    url = reverse("coverage:chart_json", kwargs={"code": "35.73", "chart": "tren"})
+    body = reader.get(url, {"periode": "2025-06"}).json()
+    assert body["layout"]["separators"] == ",."
+    assert body["config"]["responsive"] is True
+    assert round(body["data"][0]["y"][-1], 2) == 32.44
+    peta = reader.get(reverse("coverage:chart_json", kwargs={"code": "35.73", "chart": "peta"})).json()
+    assert peta["boundaries_url"] == reverse("coverage:boundaries_json", kwargs={"code": "35.73"})
+    assert peta["data"][0]["locations"] == ["35.73.01", "35.73.02"]
+    empty = reader.get(reverse("coverage:chart_json", kwargs={"code": "35.73.01", "chart": "bawahan"})).json()
+    assert empty["data"] == [] and "Belum ada data" in empty["message"]
+    assert reader.get("/wilayah/35.73/grafik/tidak-ada/").status_code == 404
+
+
+# --- boundaries ------------------------------------------------------------------------------
+
+
+def square(x, y, size=0.1, points=40):
+    """A square ring with many collinear points (which the simplification must drop)."""
+    step = size / points
+    ring = [[x + i * step, y] for i in range(points)]
+    ring += [[x + size, y - i * step] for i in range(points)]
+    ring += [[x + size - i * step, y - size] for i in range(points)]
+    ring += [[x, y - size + i * step] for i in range(points)]
+    return ring + [[x, y]]
+
+
+def feature(code, name, x, y):
+    return {
+        "type": "Feature",
+        "id": code,
+        "properties": {"kode": code, "nama": name},
+        "geometry": {"type": "Polygon", "coordinates": [square(x, y)]},
+    }
+
+
+@pytest.fixture
+def geo_dir(tmp_path, settings):
+    """A small geometry fixture written by the test (never the real ../shared/geo files)."""
+    (tmp_path / "districts").mkdir()
+    districts = [
+        feature("35.73.01", "Blimbing", 112.63, -7.93),
+        feature("35.73.02", "Klojen", 112.62, -7.97),
+        feature("35.07.01", "Donomulyo", 112.42, -8.28),
+    ]
+    (tmp_path / "districts" / "35.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": districts}))
+    regencies = [feature("35.73", "Kota Malang", 112.6, -7.9), feature("13.11", "Kab. Solok Selatan", 101.2, -1.4)]
+    (tmp_path / "regencies.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": regencies}))
+    settings.GEO_DIR = tmp_path
+    return tmp_path
+
+
+def test_boundaries_are_the_children_only_and_simplified(reader, dash, geo_dir):
+    body = reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35.73"})).json()
+    assert body["available"] is True
+    assert [f["id"] for f in body["features"]] == ["35.73.01", "35.73.02"]
+    ring = body["features"][0]["geometry"]["coordinates"][0]
+    assert len(ring) == 5  # 161 points of a square down to its corners
+    province = reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35"})).json()
+    assert [f["id"] for f in province["features"]] == ["35.73"]
+    page = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35.73"})).content.decode()
+    assert 'data-boundaries="/wilayah/35.73/batas/"' in page
+
+
+def test_missing_boundaries_show_an_indonesian_message(reader, dash, settings, tmp_path):
+    settings.GEO_DIR = tmp_path / "tidak-ada"
+    body = reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35.73"}))
+    assert body.status_code == 200
+    assert body.json()["features"] == []
+    assert "berkas batas wilayah belum tersedia" in body.json()["message"]
+    page = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35.73"}))
+    assert page.status_code == 200
+    assert "Peta tidak dapat ditampilkan: berkas batas wilayah belum tersedia di server." in page.content.decode()
+
+
+# --- offices ---------------------------------------------------------------------------------
+
+
+def test_a_branch_head_lands_on_the_branch_dashboard(client, branch_head_malang, dash):
+    client.login(username=branch_head_malang.username, password=PASSWORD)
+    response = client.get(reverse("home"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("coverage:office_dashboard", kwargs={"code": "KC-MALANG"})
+    html = response.content.decode()
+    assert "Kantor Cabang Malang" in html
+    assert "32,44%" in html and "134.167" in html
+    assert "42.586" in html  # the territory's gap to Kota Malang's own target
+    branches = figure(html, "cabang")["data"][0]
+    assert branches["y"] == ["Malang Kepanjen", "Blitar", "▶ Malang"]
+    territory = figure(html, "wilayah")["data"][0]
+    assert territory["y"] == ["Kota Malang"]
+
+
+def test_the_kanwil_dashboard_ranks_its_branches_and_best_kab_kota(reader, dash, django_assert_max_num_queries):
+    url = reverse("coverage:office_dashboard", kwargs={"code": "KW-JATIM"})
+    with django_assert_max_num_queries(16):
+        html = reader.get(url).content.decode()
+    best = re.search(r'<ol class="best-five">(.*?)</ol>', html, re.S).group(1)
+    assert best.index("Kota Malang") < best.index("Kabupaten Blitar") < best.index("Kabupaten Malang")
+    assert figure(html, "cabang")["data"][0]["y"] == ["Malang Kepanjen", "Blitar", "Malang"]
+    assert reader.get(reverse("coverage:office_chart_json", kwargs={"code": "KW-JATIM", "chart": "cabang"})).json()[
+        "data"
+    ][0]["x"][-1] == pytest.approx(32.4388, abs=1e-3)
+
+
+def test_unknown_office_is_404(reader, dash):
+    assert reader.get(reverse("coverage:office_dashboard", kwargs={"code": "KC-TIDAK-ADA"})).status_code == 404
+
+
+def test_funding_panel_or_its_fallback_appears_from_kab_kota_down(reader, dash):
+    html = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35.73"})).content.decode()
+    assert 'class="card funding"' in html
+    assert "Panel pendanaan program belum tersedia." not in html  # programs.selectors.funding_panel is there
+    province = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35"})).content.decode()
+    assert 'class="card funding"' not in province
+
+
+def test_health_is_trivial(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("coverage:health"))
+    assert response.content == b"ok"
