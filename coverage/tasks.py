@@ -43,6 +43,16 @@ def recompute_coverage(self, period=None):
 # --- end engine ---
 
 # --- entry (reminders) ---
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=RETRYABLE, retry_backoff=60, retry_kwargs={"max_retries": 3})
+def send_submission_reminders(self, today=None):
+    """Daily: remind operators of regions that have not submitted last month (idempotent per day)."""
+    from .services.entry import submission_reminders_send
+
+    return submission_reminders_send(today=date.fromisoformat(today) if today else None)
+
+
 # --- end entry ---
 
 

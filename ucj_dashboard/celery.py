@@ -31,4 +31,14 @@ app.conf.beat_schedule = {
         "task": "coverage.tasks.drain_recompute_outbox",
         "schedule": 60.0,
     },
+    # 07:00 WIB: e-mail Pemda operators whose last month is not submitted (coverage.tasks, entry).
+    "send-submission-reminders": {
+        "task": "coverage.tasks.send_submission_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Active funded batches whose last month has passed become "ended" (programs).
+    "close-ended-batches": {
+        "task": "programs.tasks.close_ended_batches",
+        "schedule": crontab(hour=0, minute=45),
+    },
 }

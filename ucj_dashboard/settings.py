@@ -176,9 +176,16 @@ USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 
 # STATIC
+from importlib.util import find_spec  # noqa: E402 - kept in this section
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# plotly.js is served from the plotly package's own file (no CDN, always the version the Python
+# package was built for): static/vendor/plotly/plotly.min.js. Pages load it as an external
+# script and draw from json_script data, so a CSP without 'unsafe-inline' scripts works.
+# Located without importing plotly (34 ms) at start-up.
+PLOTLY_JS_DIR = Path(find_spec("plotly").origin).resolve().parent / "package_data"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", PLOTLY_JS_DIR)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

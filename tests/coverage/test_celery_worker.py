@@ -57,6 +57,7 @@ def test_an_admin_change_is_recomputed_by_the_worker_within_seconds(real_worker,
             "status": "verified",
             "note": "",
             "return_reason": "",
+            "expected_version": cell.version,
         },
     )
     assert response.status_code == 302, response.content[:2000]

@@ -29,7 +29,9 @@ def test_every_model_of_the_apps_is_in_admin():
     assert [name for name in missing if name not in {"SnapshotTarget"}] == []
 
 
-def test_region_changelist_renders_without_counting_91k_rows(client, admin_user, region_tree, django_assert_max_num_queries):
+def test_region_changelist_renders_without_counting_91k_rows(
+    client, admin_user, region_tree, django_assert_max_num_queries
+):
     client.force_login(admin_user)
     with django_assert_max_num_queries(10):
         response = client.get("/admin/regions/region/", {"q": "malang"})

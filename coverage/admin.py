@@ -1,0 +1,291 @@
+"""Admin of the coverage inputs. Saves go through the services so no rule is skipped."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    CategoryBand,
+    ImportBatch,
+    ParticipantCount,
+    RecomputeRequest,
+    ReportingPeriod,
+    RuleOverride,
+    Snapshot,
+    Source,
+    SubmissionReminder,
+    TargetSeries,
+    TargetValue,
+    ValidationRule,
+)
+from .services import entry as entry_services
+from .services import period_close, period_is_closed, period_reopen, recompute_schedule
+
+# --- engine ---
+
+
+def _year_months(year):
+    return [date(year, month, 1) for month in range(1, 13)]
+
+
+class ParticipantCountAdminForm(forms.ModelForm):
+    """Carries the version the admin read, so a concurrent edit is refused, not overwritten."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ParticipantCount
+        fields = ["region", "period", "segment", "source", "registered", "active", "new_registrations", "lapsed",
+                  "status", "note", "return_reason"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = ParticipantCount.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if cleaned.get("expected_version") != current:
+                raise ValidationError(
+                    _("Data ini telah diubah oleh pengguna lain sejak Anda membukanya. Muat ulang halaman lalu ulangi.")
+                )
+        period = cleaned.get("period")
+        if period and period_is_closed(period):
+            raise ValidationError(entry_services.closed_message(period))
+        return cleaned
+
+
+@admin.register(ParticipantCount)
+class ParticipantCountAdmin(SimpleHistoryAdmin):
+    """BPJS reports are entered here; Pemda entries are corrected through the entry service so the
+    validation rules, the closed-month lock and the verification workflow apply to admins too."""
+
+    form = ParticipantCountAdminForm
+    list_display = ["region", "period", "segment", "source", "active", "registered", "status", "updated_at"]
+    list_filter = ["status", "source", "segment", "period"]
+    search_fields = ["region__name", "^region__code"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+    readonly_fields = ["version", "entered_by", "verified_by", "verified_at", "submitted_at", "updated_at"]
+    date_hierarchy = "period"
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.source == Source.PEMDA:
+            # Status moves through the verification queue; the cell's identity does not change.
+            return [*self.readonly_fields, "region", "period", "segment", "source", "status", "return_reason"]
+        return self.readonly_fields
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        if obj.source == Source.PEMDA:
+            values = {name: form.cleaned_data.get(name) for name in entry_services.MEASURES}
+            saved = entry_services.participant_count_save(
+                region=obj.region,
+                period=obj.period,
+                segment=obj.segment,
+                values=values,
+                user=request.user,
+                expected_version=form.cleaned_data.get("expected_version") or 0,
+                note=obj.note,
+                reason=_("Koreksi melalui admin"),
+            )
+            obj.pk, obj.version = saved.pk, saved.version
+            return
+        if change:
+            obj.version += 1
+        obj.entered_by = obj.entered_by or request.user
+        super().save_model(request, obj, form, change)
+        recompute_schedule(region=obj.region, periods=[obj.period], reason="admin: laporan BPJS")
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        if period_is_closed(obj.period):
+            self.message_user(request, entry_services.closed_message(obj.period), level=messages.ERROR)
+            return
+        region, period = obj.region, obj.period
+        super().delete_model(request, obj)
+        recompute_schedule(region=region, periods=[period], reason="admin: hapus jumlah peserta")
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(SimpleHistoryAdmin):
+    list_display = ["period", "status", "closed_at", "closed_by", "reopen_reason"]
+    list_filter = ["status"]
+    readonly_fields = ["status", "closed_at", "closed_by", "reopen_reason"]
+    actions = ["close_periods", "reopen_periods"]
+
+    @admin.action(description=_("Tutup periode terpilih (publikasikan snapshot)"))
+    def close_periods(self, request, queryset):
+        for reporting in queryset:
+            try:
+                period_close(period=reporting.period, user=request.user)
+                self.message_user(request, _("Periode %s ditutup.") % f"{reporting.period:%Y-%m}")
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), level=messages.ERROR)
+
+    @admin.action(description=_("Buka kembali periode terpilih"))
+    def reopen_periods(self, request, queryset):
+        reason = request.POST.get("reason") or _("Dibuka kembali oleh admin melalui halaman admin")
+        for reporting in queryset:
+            try:
+                period_reopen(period=reporting.period, user=request.user, reason=reason)
+                self.message_user(request, _("Periode %s dibuka kembali.") % f"{reporting.period:%Y-%m}")
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), level=messages.ERROR)
+
+
+class TargetValueInline(admin.TabularInline):
+    model = TargetValue
+    extra = 1
+    autocomplete_fields = ["region"]
+
+
+@admin.register(TargetSeries)
+class TargetSeriesAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "kind", "source_document", "phasing", "display_order"]
+    list_editable = ["display_order", "phasing"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code", "source_document"]
+    prepopulated_fields = {"code": ["name"]}
+    inlines = [TargetValueInline]
+
+    def save_formset(self, request, form, formset, change):
+        with transaction.atomic():
+            super().save_formset(request, form, formset, change)
+            for value in formset.queryset.model.objects.filter(series=form.instance):
+                recompute_schedule(region=value.region, periods=_year_months(value.year), reason="admin: target")
+
+
+@admin.register(TargetValue)
+class TargetValueAdmin(SimpleHistoryAdmin):
+    list_display = ["series", "region", "year", "percent", "participants", "source"]
+    list_editable = ["percent", "participants"]
+    list_filter = ["series", "year"]
+    search_fields = ["region__name", "^region__code", "series__name"]
+    list_select_related = ["series", "region"]
+    autocomplete_fields = ["region"]
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        recompute_schedule(region=obj.region, periods=_year_months(obj.year), reason="admin: target")
+
+
+@admin.register(CategoryBand)
+class CategoryBandAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "category", "min_percent", "max_percent"]
+    list_editable = ["min_percent", "max_percent"]
+    list_filter = ["year"]
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Bands affect every region of the year: a full recompute of its months.
+        recompute_schedule(region=None, periods=_year_months(obj.year), reason="admin: pita kategori")
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    """Read-only: snapshots are computed, never typed in."""
+
+    list_display = ["__str__", "level", "period", "active_total", "coverage_total", "category", "rank_in_parent",
+                    "revision", "is_current", "is_published", "is_provisional"]  # fmt: skip
+    list_filter = ["level", "is_current", "is_published", "is_provisional", "category"]
+    search_fields = ["region__name", "^region__code", "office__name"]
+    list_select_related = ["region", "office"]
+    date_hierarchy = "period"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecomputeRequest)
+class RecomputeRequestAdmin(admin.ModelAdmin):
+    list_display = ["period", "region", "reason", "created_at", "processed_at"]
+    list_filter = ["processed_at"]
+    list_select_related = ["region"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- end engine ---
+
+# --- entry ---
+
+
+@admin.register(ValidationRule)
+class ValidationRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "severity", "threshold", "min_difference", "is_active"]
+    list_editable = ["severity", "threshold", "min_difference", "is_active"]
+    list_filter = ["severity", "is_active"]
+
+    def changelist_view(self, request, extra_context=None):
+        # Show every rule with its default, so admins edit rather than guess the codes.
+        entry_services.validation_rules_ensure_defaults()
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(RuleOverride)
+class RuleOverrideAdmin(SimpleHistoryAdmin):
+    list_display = ["region", "rule", "period", "reason", "created_by", "created_at"]
+    list_filter = ["rule"]
+    search_fields = ["region__name", "^region__code", "reason"]
+    autocomplete_fields = ["region"]
+    list_select_related = ["region", "created_by"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            entry_services.rule_override_save(override=obj, user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            raise
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["filename", "user", "status", "rows_read", "summary", "created_at", "applied_at"]
+    list_filter = ["status"]
+    search_fields = ["filename", "user__username", "sha256"]
+    list_select_related = ["user"]
+    exclude = ["content"]
+    readonly_fields = [
+        "user", "filename", "sha256", "status", "submit", "fingerprint", "rows_read", "summary", "created_at",
+        "applied_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SubmissionReminder)
+class SubmissionReminderAdmin(admin.ModelAdmin):
+    list_display = ["user", "region", "period", "kind", "sent_at"]
+    list_filter = ["kind", "period"]
+    list_select_related = ["user", "region"]
+    search_fields = ["user__username", "region__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- end entry ---
