@@ -162,14 +162,16 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
     With ``regions``, only those regions, their ancestors and the rankings they affect are
     recomputed (the incremental path); otherwise every region and office.
     """
-    if periods is None:
+    all_periods = periods is None
+    if all_periods:
         periods = _periods_with_data()
-    periods = _months_with_counts({month_start(p) for p in periods})
+    else:
+        periods = _months_with_counts({month_start(p) for p in periods})
     if not periods:
         return RecomputeResult(periods=[], regions=None, snapshots_written=0)
     with transaction.atomic():
         _lock_periods(periods)
-        engine = _Engine(periods=periods, regions=regions)
+        engine = _Engine(periods=periods, regions=regions, all_periods=all_periods and regions is None)
         written = engine.run()
         if regions is None:
             # A full run covers every change already committed for these months.
@@ -181,10 +183,25 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
 
 
 def _periods_with_data():
-    from ..models import ParticipantCount
+    """Months with counts, by a skip scan of the period index (one probe per month, not a scan of
+    every row: DISTINCT over 20 million rows takes seconds)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE months(period) AS (
+                SELECT MIN(period) FROM coverage_participantcount
+                UNION ALL
+                SELECT (SELECT MIN(c.period) FROM coverage_participantcount c WHERE c.period > months.period)
+                FROM months WHERE months.period IS NOT NULL
+            )
+            SELECT period FROM months WHERE period IS NOT NULL
+            """
+        )
+        return [month_start(_as_date(row[0])) for row in cursor.fetchall()]
 
-    # order_by(): without it the model's default ordering joins the DISTINCT and every row returns.
-    return sorted(ParticipantCount.objects.order_by().values_list("period", flat=True).distinct())
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _months_with_counts(periods):
@@ -217,11 +234,13 @@ def _lock_periods(periods):
 
 
 class _Engine:
-    TEMP_TABLES = ["ucj_periods", "ucj_delta_months", "ucj_affected", "ucj_leaves", "ucj_batch", "ucj_rep", "ucj_kids",
-                   "ucj_denom", "ucj_bands", "ucj_child", "ucj_out", "ucj_match"]  # fmt: skip
+    TEMP_TABLES = ["ucj_periods", "ucj_delta_months", "ucj_affected", "ucj_leaves", "ucj_extra", "ucj_extra_sum",
+                   "ucj_rep", "ucj_kids", "ucj_denom", "ucj_bands", "ucj_child", "ucj_out", "ucj_match"]  # fmt: skip
 
-    def __init__(self, *, periods, regions):
+    def __init__(self, *, periods, regions, all_periods=False):
         self.periods = periods
+        # Every month with data: no period filter needed on the counts (and none to evaluate).
+        self.all_periods = all_periods
         self.regions = regions
         self.now = timezone.now()
         self.pg = connection.vendor == "postgresql"
@@ -248,6 +267,9 @@ class _Engine:
             self.cursor = cursor
             if self.pg:
                 self.sql("SET LOCAL work_mem = '256MB'")
+                # Snapshots are derived data and their outbox rows commit with them: a crash can at
+                # worst lose a recompute, which then runs again. No need to wait for the WAL flush.
+                self.sql("SET LOCAL synchronous_commit = off")
             self._create_temp_tables()
             self._fill_periods()
             self._fill_affected()
@@ -270,6 +292,10 @@ class _Engine:
             self._fill_targets()
             self._fill_deltas()
             self._drop_temp_tables()
+            if self.written > 10_000:
+                # After a bulk rewrite the planner's statistics are stale until autovacuum gets to
+                # the table; the next incremental recompute must not plan against them.
+                self.analyze("coverage_snapshot")
         return self.written
 
     # temp tables
@@ -289,11 +315,12 @@ class _Engine:
             "pu BIGINT, bpu BIGINT, jakon BIGINT, pmi BIGINT, funded BIGINT, registered BIGINT, new_total BIGINT, "
             "lapsed BIGINT, provisional INTEGER, as_of TIMESTAMP WITH TIME ZONE"
         )
-        self.sql("CREATE TEMP TABLE ucj_batch (region_id BIGINT, period DATE, funded BIGINT)")
         self.sql(
             "CREATE TEMP TABLE ucj_bands (year INTEGER, category VARCHAR(14), lo DOUBLE PRECISION, hi DOUBLE PRECISION)"
         )
-        self.sql(f"CREATE TEMP TABLE ucj_rep (region_id BIGINT, period DATE, level INTEGER, leafsum INTEGER, {values})")
+        self.sql(
+            f"CREATE TEMP TABLE ucj_extra (region_id BIGINT, period DATE, level INTEGER, leafsum INTEGER, {values})"
+        )
         self.sql("CREATE TEMP TABLE ucj_leaves (region_id BIGINT PRIMARY KEY)")
         self.sql(
             "CREATE TEMP TABLE ucj_child (region_id BIGINT, period DATE, pu BIGINT, bpu BIGINT, jakon BIGINT, "
@@ -374,76 +401,128 @@ class _Engine:
         return f" AND {column} IN (SELECT region_id FROM ucj_affected)" if self.regions is not None else ""
 
     def _fill_reported(self):
-        """Effective reported values per region and month (all levels), plus funded batches."""
+        """Effective reported values per region and month, desa counts summed into their kecamatan.
+
+        The bulk (BPJS counts of desa) is one floor-shaped aggregation written with CREATE TABLE AS,
+        which PostgreSQL runs in parallel; the few other rows (BPJS counts above desa level, Pemda
+        counts where no BPJS figure exists for the cell, funded batches) are aggregated apart and
+        merged in. A Pemda figure therefore never needs a per-row check against 20 million rows.
+        """
         counted = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
-        bpjs = Source.BPJS.value
+        bpjs, pemda = Source.BPJS.value, Source.PEMDA.value
         submitted = EntryStatus.SUBMITTED.value
-        seg = "SUM(CASE WHEN c.segment = '{0}' THEN c.active END)"
         leaf = int(Level.VILLAGE)
+        aggregates = f"""
+            SUM(CASE WHEN c.segment = 'PU' THEN c.active END) AS pu,
+            SUM(CASE WHEN c.segment = 'BPU' THEN c.active END) AS bpu,
+            SUM(CASE WHEN c.segment = 'JAKON' THEN c.active END) AS jakon,
+            SUM(CASE WHEN c.segment = 'PMI' THEN c.active END) AS pmi,
+            CAST(NULL AS BIGINT) AS funded, SUM(c.registered) AS registered,
+            SUM(c.new_registrations) AS new_total, SUM(c.lapsed) AS lapsed,
+            MAX(CASE WHEN c.status = '{submitted}' THEN 1 ELSE 0 END) AS provisional, MAX(c.updated_at) AS as_of
+        """
+        periods = "" if self.all_periods else f" AND c.period IN ({self.period_list})"
+        self.sql("DROP TABLE IF EXISTS ucj_rep")
         self.sql(
             f"""
-            INSERT INTO ucj_rep (region_id, period, level, leafsum, pu, bpu, jakon, pmi, funded, registered,
-                                 new_total, lapsed, provisional, as_of)
-            SELECT CASE WHEN r.level = {leaf} THEN r.parent_id ELSE r.id END, c.period,
-                   CASE WHEN r.level = {leaf} THEN {leaf} - 1 ELSE r.level END,
-                   CASE WHEN r.level = {leaf} THEN 1 ELSE 0 END,
-                   {seg.format("PU")}, {seg.format("BPU")}, {seg.format("JAKON")}, {seg.format("PMI")}, NULL,
-                   SUM(c.registered), SUM(c.new_registrations), SUM(c.lapsed),
-                   MAX(CASE WHEN c.status = '{submitted}' THEN 1 ELSE 0 END), MAX(c.updated_at)
+            CREATE TEMP TABLE ucj_rep AS
+            SELECT r.parent_id AS region_id, c.period, CAST({leaf - 1} AS INTEGER) AS level,
+                   CAST(1 AS INTEGER) AS leafsum, {aggregates}
+            FROM coverage_participantcount c
+            JOIN regions_region r ON r.id = c.region_id AND r.level = {leaf}
+            WHERE c.source = '{bpjs}' AND c.status IN ({counted}) {periods} {self._leaf_filter("c.region_id")}
+            GROUP BY r.parent_id, c.period
+            """
+        )
+        target = f"CASE WHEN r.level = {leaf} THEN r.parent_id ELSE r.id END"
+        target_level = f"CASE WHEN r.level = {leaf} THEN {leaf - 1} ELSE r.level END"
+        target_leaf = f"CASE WHEN r.level = {leaf} THEN 1 ELSE 0 END"
+        # BPJS counts reported above desa level: probe the ~7,800 non-desa regions through the
+        # cell index (LATERAL forces the probes on PostgreSQL) instead of scanning every count.
+        above_desa = (
+            f"FROM regions_region r CROSS JOIN LATERAL (SELECT * FROM coverage_participantcount c0 "
+            f"WHERE c0.region_id = r.id AND c0.source = '{bpjs}' OFFSET 0) c"  # OFFSET 0: keep it a per-region probe
+            if self.pg
+            else f"FROM regions_region r JOIN coverage_participantcount c ON c.region_id = r.id AND c.source = '{bpjs}'"
+        )
+        self.sql(
+            f"""
+            INSERT INTO ucj_extra (region_id, period, level, leafsum, pu, bpu, jakon, pmi, funded, registered,
+                                   new_total, lapsed, provisional, as_of)
+            SELECT c.region_id, c.period, r.level, 0, {aggregates}
+            {above_desa}
+            WHERE r.level < {leaf} AND c.status IN ({counted}) {periods} {self._leaf_filter("r.id")}
+            GROUP BY c.region_id, c.period, r.level
+            """
+        )
+        self.sql(
+            f"""
+            INSERT INTO ucj_extra (region_id, period, level, leafsum, pu, bpu, jakon, pmi, funded, registered,
+                                   new_total, lapsed, provisional, as_of)
+            SELECT {target}, c.period, {target_level}, {target_leaf}, {aggregates}
             FROM coverage_participantcount c
             JOIN regions_region r ON r.id = c.region_id
-            WHERE c.period IN ({self.period_list}) AND c.status IN ({counted})
-              AND (c.source = '{bpjs}' OR NOT EXISTS (
+            WHERE c.source = '{pemda}' AND c.status IN ({counted}) {periods} {self._leaf_filter("c.region_id")}
+              AND NOT EXISTS (
                     SELECT 1 FROM coverage_participantcount b
                     WHERE b.region_id = c.region_id AND b.period = c.period AND b.segment = c.segment
-                      AND b.source = '{bpjs}' AND b.status IN ({counted})))
-              {self._leaf_filter("c.region_id")}
-            GROUP BY CASE WHEN r.level = {leaf} THEN r.parent_id ELSE r.id END, c.period,
-                     CASE WHEN r.level = {leaf} THEN {leaf} - 1 ELSE r.level END,
-                     CASE WHEN r.level = {leaf} THEN 1 ELSE 0 END
+                      AND b.source = '{bpjs}' AND b.status IN ({counted}))
+            GROUP BY {target}, c.period, {target_level}, {target_leaf}
             """
         )
         if _batch_model() is not None:
-            # Funded batches: few rows, merged into the reported values.
-            added = self.sql(
+            # Funded batches add to their region; a batch registered at a desa counts in its kecamatan.
+            self.sql(
                 f"""
-                INSERT INTO ucj_batch (region_id, period, funded)
-                SELECT b.region_id, p.period, SUM(b.workers)
+                INSERT INTO ucj_extra (region_id, period, level, leafsum, funded, provisional)
+                SELECT {target}, p.period, {target_level}, 0, SUM(b.workers), 0
                 FROM programs_fundedbatch b
+                JOIN regions_region r ON r.id = b.region_id
                 JOIN ucj_periods p ON b.start_month <= p.period AND b.end_month >= p.period
                 WHERE b.status IN ('active', 'ended') {self._leaf_filter("b.region_id")}
-                GROUP BY b.region_id, p.period
+                GROUP BY {target}, p.period, {target_level}
                 """
             )
-            if added:
-                # Batches registered at a desa count in its kecamatan's sum, like desa counts.
-                self.sql(
-                    f"""
-                    UPDATE ucj_batch SET region_id = (SELECT r.parent_id FROM regions_region r
-                                                      WHERE r.id = ucj_batch.region_id)
-                    WHERE region_id IN (SELECT id FROM regions_region WHERE level = {leaf})
-                    """
-                )
-                self.sql(
-                    """
-                    UPDATE ucj_rep SET funded = (SELECT SUM(b.funded) FROM ucj_batch b
-                                                 WHERE b.region_id = ucj_rep.region_id AND b.period = ucj_rep.period)
-                    WHERE leafsum = 0 AND EXISTS (SELECT 1 FROM ucj_batch b WHERE b.region_id = ucj_rep.region_id
-                                                  AND b.period = ucj_rep.period)
-                    """
-                )
-                self.sql(
-                    """
-                    INSERT INTO ucj_rep (region_id, period, level, leafsum, funded, provisional)
-                    SELECT b.region_id, b.period, r.level, 0, SUM(b.funded), 0
-                    FROM ucj_batch b JOIN regions_region r ON r.id = b.region_id
-                    WHERE NOT EXISTS (SELECT 1 FROM ucj_rep x WHERE x.region_id = b.region_id AND x.period = b.period
-                                      AND x.leafsum = 0)
-                    GROUP BY b.region_id, b.period, r.level
-                    """
-                )
-        self.sql("CREATE INDEX ucj_rep_key ON ucj_rep (level, leafsum, region_id, period)")
+        self._merge_extra()
         self.analyze("ucj_rep")
+
+    def _merge_extra(self):
+        """Add the small ucj_extra rows into ucj_rep (sums add up; NULL means "not reported")."""
+
+        def add(column):
+            return (
+                f"CASE WHEN ucj_rep.{column} IS NULL THEN x.{column} WHEN x.{column} IS NULL THEN ucj_rep.{column} "
+                f"ELSE ucj_rep.{column} + x.{column} END"
+            )
+
+        self.sql(
+            "CREATE TEMP TABLE ucj_extra_sum AS SELECT region_id, period, level, leafsum, SUM(pu) AS pu, "
+            "SUM(bpu) AS bpu, SUM(jakon) AS jakon, SUM(pmi) AS pmi, SUM(funded) AS funded, "
+            "SUM(registered) AS registered, SUM(new_total) AS new_total, SUM(lapsed) AS lapsed, "
+            "MAX(provisional) AS provisional, MAX(as_of) AS as_of FROM ucj_extra "
+            "GROUP BY region_id, period, level, leafsum"
+        )
+        measures = ["pu", "bpu", "jakon", "pmi", "funded", "registered", "new_total", "lapsed"]
+        key = "x.region_id = ucj_rep.region_id AND x.period = ucj_rep.period AND x.leafsum = ucj_rep.leafsum"
+        self.sql(
+            f"""
+            UPDATE ucj_rep SET {", ".join(f"{m} = {add(m)}" for m in measures)},
+                   provisional = CASE WHEN x.provisional > ucj_rep.provisional THEN x.provisional
+                                      ELSE ucj_rep.provisional END,
+                   as_of = CASE WHEN ucj_rep.as_of IS NULL OR x.as_of > ucj_rep.as_of THEN x.as_of
+                                ELSE ucj_rep.as_of END
+            FROM ucj_extra_sum x WHERE {key}
+            """
+        )
+        self.sql(
+            f"""
+            INSERT INTO ucj_rep (region_id, period, level, leafsum, {", ".join(measures)}, provisional, as_of)
+            SELECT x.region_id, x.period, x.level, x.leafsum, {", ".join(f"x.{m}" for m in measures)},
+                   x.provisional, x.as_of
+            FROM ucj_extra_sum x
+            WHERE NOT EXISTS (SELECT 1 FROM ucj_rep WHERE {key})
+            """
+        )
 
     def _fill_denominators(self):
         """The latest revision of each region's own denominators for the periods' years."""

@@ -6,11 +6,14 @@ a region or office the user may not see is a 404.
 """
 
 import csv
+import hashlib
 import io
 import json
 import re
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -27,6 +30,9 @@ from regions.selectors import can_view_office, can_view_region
 from .. import charts
 from ..selectors import dashboards
 from ..selectors.dashboards import Filters
+from ..services.recompute import snapshot_generation
+
+PAGE_CACHE_SECONDS = 300
 
 
 def _get_region_for_user(request, code):
@@ -41,6 +47,43 @@ def _get_office_for_user(request, code):
     if office is None or not can_view_office(request.user, office):
         raise Http404
     return office
+
+
+def cache_per_session(view):
+    """Serve a signed-in user's repeated GET of a dashboard page from the cache.
+
+    The key holds the user, the session's CSRF secret (the cached page's forms carry this session's
+    token), the full URL, the language, the snapshot generation and the day: a recompute or a new
+    session never sees a stale page, and no user ever sees another user's page. Pages that show a
+    one-off message are not cached.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        secret = request.META.get("CSRF_COOKIE")
+        if request.method != "GET" or not request.user.is_authenticated or not secret:
+            return view(request, *args, **kwargs)
+        raw = "|".join(
+            str(part)
+            for part in (
+                request.user.pk,
+                secret,
+                request.get_full_path(),
+                get_language(),
+                snapshot_generation(),
+                timezone.localdate(),
+            )
+        )
+        key = "page-session:" + hashlib.sha256(raw.encode()).hexdigest()
+        content = cache.get(key)
+        if content is not None:
+            return HttpResponse(content)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and b'class="messages"' not in response.content:
+            cache.set(key, response.content, PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper
 
 
 def health(request):
@@ -65,6 +108,7 @@ def _region_body(request, region, filters):
     return render_to_string("coverage/partials/region_body.html", context, request)
 
 
+@cache_per_session
 @login_required
 def region_dashboard(request, code):
     """Selector -> charts -> body. The body holds nothing user-specific (scope is checked first), so
@@ -82,6 +126,7 @@ def _office_body(request, office, filters):
     return render_to_string("coverage/partials/office_body.html", context, request)
 
 
+@cache_per_session
 @login_required
 def office_dashboard(request, code):
     office = _get_office_for_user(request, code)

@@ -247,3 +247,31 @@ def test_health_is_trivial(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get(reverse("coverage:health"))
     assert response.content == b"ok"
+
+
+def test_a_repeated_dashboard_view_is_served_per_session_and_never_across_users(
+    client, personas, region_tree, django_assert_max_num_queries
+):
+    """The per-session page cache: same user and session -> cached; another user -> their own page."""
+    from django.test import Client
+
+    from coverage.services.recompute import _bump_generation
+
+    client.force_login(personas["branch_head_malang"])
+    client.get("/wilayah/ID/")  # the first page with a form sets the CSRF cookie the cache key needs
+    first = client.get("/wilayah/35.73/")
+    assert first.status_code == 200
+    with django_assert_max_num_queries(2):  # session and user only
+        again = client.get("/wilayah/35.73/")
+    assert again.content == first.content
+
+    other = Client()
+    other.force_login(personas["operator_kota_malang"])
+    other.get("/wilayah/ID/")
+    theirs = other.get("/wilayah/35.73/")
+    assert b"Budi" in first.content and b"Budi" not in theirs.content  # each sees their own name
+
+    _bump_generation()  # a recompute: the next view renders anew
+    with django_assert_max_num_queries(40):
+        fresh = client.get("/wilayah/35.73/")
+    assert fresh.status_code == 200
