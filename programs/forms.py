@@ -104,19 +104,7 @@ class FundedBatchForm(forms.ModelForm):
 
     class Meta:
         model = FundedBatch
-        fields = [
-            "region",
-            "scheme",
-            "category",
-            "workers",
-            "package",
-            "start_month",
-            "end_month",
-            "fiscal_year",
-            "status",
-            "reference",
-            "note",
-        ]
+        fields = FundedBatch.EDITABLE_FIELDS
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):

@@ -294,6 +294,10 @@ class FundedBatch(models.Model):
     it is kept up to date by ``programs.services`` (also when a rate is corrected).
     """
 
+    # What forms and services may set; cost and timestamps are derived.
+    EDITABLE_FIELDS = ["region", "scheme", "category", "workers", "package", "start_month", "end_month",
+                       "fiscal_year", "status", "reference", "note"]  # fmt: skip
+
     region = models.ForeignKey(
         Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="funded_batches"
     )

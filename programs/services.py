@@ -120,20 +120,7 @@ def funded_batch_create(
 
 
 def funded_batch_update(*, batch: FundedBatch, user=None, **changes) -> FundedBatch:
-    allowed = {
-        "region",
-        "scheme",
-        "category",
-        "workers",
-        "package",
-        "start_month",
-        "end_month",
-        "fiscal_year",
-        "status",
-        "reference",
-        "note",
-    }
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(FundedBatch.EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"funded_batch_update() got unexpected fields: {sorted(unknown)}")
     for name, value in changes.items():
