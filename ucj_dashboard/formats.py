@@ -35,8 +35,8 @@ def _group(integer_digits, thousands):
 
 
 def format_number(value, decimals=0):
-    """134167 -> '134.167' (id) or '134,167' (en); None -> '–'."""
-    if value is None:
+    """134167 -> '134.167' (id) or '134,167' (en); None (or a template's missing value) -> '–'."""
+    if value is None or value == "":
         return EMPTY
     thousands, decimal_sep = _separators()
     quantum = Decimal(1).scaleb(-decimals)
@@ -52,7 +52,7 @@ def format_number(value, decimals=0):
 
 def format_percent(value, decimals=2):
     """32.4437 -> '32,44%'; None -> '–' (unknown coverage is never shown as 0)."""
-    if value is None:
+    if value is None or value == "":
         return EMPTY
     return f"{format_number(value, decimals)}%"
 

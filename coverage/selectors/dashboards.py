@@ -32,6 +32,7 @@ from coverage.models import (
     SnapshotTarget,
     SubjectLevel,
 )
+from coverage.selectors.periods import village_figures
 from coverage.services.recompute import add_months, snapshot_generation
 from regions.models import NATIONAL_CODE, Level, Office, OfficeKind, Region, Role, UserRole
 from regions.selectors import territory_regions
@@ -359,6 +360,8 @@ def region_dashboard(*, region, period=None, segment=""):
             siblings=siblings,
             children_with_data=sum(1 for row in children if row["active_total"] is not None),
             status=_status([snapshot]),
+            # Snapshots stop at kecamatan; its desa are listed from their counts (same rules).
+            villages=village_figures(district=region, period=chosen) if region.level == Level.DISTRICT else [],
         )
         return data
 
@@ -423,12 +426,11 @@ LEAGUE_SORTS = {
     "naik_bulan": "delta_mom_pp",
     "naik_tahun": "delta_yoy_pp",
 }
-LEAGUE_LEVELS = (Level.PROVINCE, Level.REGENCY, Level.DISTRICT, Level.VILLAGE)
+LEAGUE_LEVELS = (Level.PROVINCE, Level.REGENCY, Level.DISTRICT)  # snapshots stop at kecamatan
 # How a level's rows relate to a Kanwil's kab/kota (provinces: the provinces of those kab/kota).
 KANWIL_SCOPE = {
     Level.REGENCY: "region__in",
     Level.DISTRICT: "parent_region__in",
-    Level.VILLAGE: "region__parent__parent__in",
 }
 
 

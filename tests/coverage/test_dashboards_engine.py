@@ -56,3 +56,24 @@ def test_the_dashboard_shows_what_the_engine_computed(client, operator_kota_mala
     assert api["results"][0]["targets"][0]["gap_participants"] == 42_586
     branch = client.get(reverse("coverage:office_dashboard", kwargs={"code": "KC-MALANG"})).content.decode()
     assert "32,44%" in branch and "42.586" in branch
+
+
+def test_a_kecamatan_page_lists_its_desa_from_their_counts(client, personas, region_tree):
+    """Snapshots stop at kecamatan; the camat still sees each desa's participants."""
+    from coverage.models import EntryStatus, ParticipantCount, Source
+    from coverage.services import coverage_recompute
+
+    period = date(2025, 6, 1)
+    for code, active, source in (("35.73.01.1001", 120, Source.BPJS), ("35.73.01.1002", 75, Source.PEMDA)):
+        ParticipantCount.objects.create(
+            region=region_tree[code], period=period, segment="BPU", source=source,
+            status=EntryStatus.VERIFIED if source == Source.BPJS else EntryStatus.SUBMITTED, active=active,
+        )  # fmt: skip
+    coverage_recompute(periods=[period])
+    client.force_login(personas["branch_head_malang"])
+
+    page = client.get("/wilayah/35.73.01/", {"periode": "2025-06"}).content.decode()
+
+    assert "Jodipan" in page and "Polehan" in page
+    assert "195" in page  # the kecamatan's total: 120 + 75
+    assert "sementara" in page  # Polehan's Pemda figure is submitted, not yet verified
