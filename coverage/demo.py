@@ -123,7 +123,7 @@ TARGET_SERIES = [
     ),
     (
         "rpjmd-daerah",
-        "Target daerah (RPJMD/Perkada)",
+        "RPJMD/Perkada daerah",
         SeriesKind.RPJMD,
         "RPJMD/Perkada masing-masing daerah",
         "linear",
@@ -224,6 +224,7 @@ def demo_load(*, seed=2025, recompute=True):
             counts.extend(_count_rows(region, month, segments, rng))
         if region.code in KECAMATAN_OF:
             counts.extend(_kecamatan_rows(region, months, counts, rng))
+            denominators.extend(_kecamatan_denominators(region, denominators, rng))
 
     _real_non_regency_rows(counts, denominators, real_by_code)
     Denominator.objects.bulk_create(denominators, batch_size=2000)
@@ -273,6 +274,28 @@ def _count_rows(region, month, segments, rng):
                 note=DEMO_SOURCE_NOTE,
             )
         )
+    return rows
+
+
+def _kecamatan_denominators(regency, regency_denominators, rng):
+    """Employed population per kecamatan (demo): the regency's split with weights that differ from
+    the participants', so kecamatan coverage differs and camat can be ranked."""
+    districts = list(Region.objects.filter(parent=regency).order_by("code"))
+    weights = [rng.uniform(0.5, 2.0) for _ in districts]
+    total_weight = sum(weights)
+    rows = []
+    for denominator in [d for d in regency_denominators if d.region_id == regency.pk]:
+        for district, weight in zip(districts, weights, strict=True):
+            rows.append(
+                Denominator(
+                    region=district,
+                    year=denominator.year,
+                    segment_group=denominator.segment_group,
+                    workers=max(1, int(denominator.workers * weight / total_weight)),
+                    source=f"{denominator.source}, dibagi per kecamatan (demo)",
+                    note=DEMO_SOURCE_NOTE,
+                )
+            )
     return rows
 
 
