@@ -239,7 +239,11 @@ def read_spreadsheet(file, filename, *, expected_columns=None, max_bytes=None, s
     if not data.strip():
         raise SpreadsheetError(_("Berkas kosong."))
     rows = _xlsx_rows(data, sheet_name) if extension == ".xlsx" else _csv_rows(data)
-    rows = [[cell.strip() if isinstance(cell, str) else _cell_text(cell) for cell in row] for row in rows]
+    # NUL characters cannot be stored in PostgreSQL text nor be part of a code or a number: dropped.
+    rows = [
+        [(cell if isinstance(cell, str) else _cell_text(cell)).replace("\x00", "").strip() for cell in row]
+        for row in rows
+    ]
 
     header_index = _find_header(rows, expected_columns)
     if header_index is None:
@@ -453,7 +457,13 @@ def parse_count(text):
     """A participant count: '' -> None, '134.167' -> 134167; raises NumberFormatError."""
     if str(text or "").strip() in ("", "-", "–"):
         return None
-    return parse_number(text, integer=True)
+    value = parse_number(text, integer=True)
+    if abs(value) > MAX_COUNT:  # the column's limit in PostgreSQL; no region has 2 billion workers
+        raise NumberFormatError(_("angka terlalu besar: %(value)s") % {"value": str(text).strip()[:20]})
+    return value
+
+
+MAX_COUNT = 2_147_483_647
 
 
 # --- participant counts -----------------------------------------------------------------------
@@ -687,6 +697,11 @@ def _violations_as_row_errors(check, severity):
 # --- template ---------------------------------------------------------------------------------
 
 
+def _formula_safe(text):
+    """A name that a spreadsheet would run as a formula ("=HYPERLINK(...)") is written as text."""
+    return "'" + text if isinstance(text, str) and text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
 def counts_template(*, region, period, user) -> bytes:
     """The .xlsx template for ``region`` and its children for one month, pre-filled with codes,
     names and the current figures, so that importing it unchanged changes nothing."""
@@ -705,7 +720,7 @@ def counts_template(*, region, period, user) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for row in rows:
-        values = [row.region.code, row.region.name, f"{period:%Y-%m}"]
+        values = [row.region.code, _formula_safe(row.region.name), f"{period:%Y-%m}"]
         for segment in SEGMENTS:
             count = row.counts.get(segment)
             for field_name in MEASURES.values():

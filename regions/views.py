@@ -1,8 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
+from .health import health_report
 from .models import Role
 from .selectors import home_office, home_region, regions_search, user_has_role, user_is_admin
 
@@ -41,3 +45,22 @@ def region_search(request):
         return JsonResponse({"results": []})
     results = [{"code": r.code, "name": r.name, "level": r.get_level_display()} for r in regions_search(term=term)]
     return JsonResponse({"results": results})
+
+
+@never_cache
+@require_GET
+def health_services(request):
+    """Readiness for monitoring: database, Redis and the worker's heartbeat; 503 if one fails.
+    Open without login (a monitor has no session) and it names no host, user or secret."""
+    report = health_report()
+    return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+def login_locked(request, credentials=None, *args, **kwargs):
+    """django-axes' response once a username and address pair is locked out (AXES_LOCKOUT_CALLABLE)."""
+    from django.conf import settings
+
+    message = _("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(minutes)s menit.") % {
+        "minutes": round(settings.AXES_COOLOFF_TIME * 60)
+    }
+    return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")

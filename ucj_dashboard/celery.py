@@ -16,6 +16,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every minute: the worker's heartbeat in the cache, read by /sehat/layanan/ (regions.health).
+    "worker-heartbeat": {
+        "task": "regions.tasks.worker_heartbeat",
+        "schedule": 60.0,
+    },
     # Nightly full recompute (WIB), the safety net behind the incremental recomputes.
     "recompute-coverage-nightly": {
         "task": "coverage.tasks.recompute_coverage",

@@ -6,7 +6,7 @@ prints 134.167 peserta, 32,44% and Rp659.265.600 the same way.
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +40,8 @@ def format_number(value, decimals=0):
         return EMPTY
     thousands, decimal_sep = _separators()
     quantum = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    with localcontext(prec=60):  # huge values (bad input shown back to the user) must not raise
+        rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
     sign = "-" if rounded < 0 else ""
     text = f"{abs(rounded):f}"
     integer, _, fraction = text.partition(".")

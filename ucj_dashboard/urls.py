@@ -10,6 +10,7 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("sehat/layanan/", region_views.health_services, name="health_services"),
     path("wilayah/", include("regions.urls")),
     path("", include("coverage.urls")),
     path("program/", include("programs.urls")),

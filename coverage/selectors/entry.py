@@ -279,11 +279,15 @@ def verification_groups(*, user, period=None) -> list[QueueGroup]:
 def queue_counts(*, user, group_key):
     """The submitted counts of one queue group ("35.73|2025-05"), within the user's scope."""
     code, _sep, month = group_key.partition("|")
-    year, month = (int(part) for part in month.split("-"))
+    try:
+        year, month = (int(part) for part in month.split("-"))
+        period = date(year, month, 1)
+    except ValueError:  # a tampered form: nothing to decide on, never a server error
+        return []
     counts = ParticipantCount.objects.filter(
         Q(region__code=code) | Q(region__code__startswith=f"{code}."),
         source=Source.PEMDA,
-        period=date(year, month, 1),
+        period=period,
     )
     return list(verification_scope_filter(user, counts).select_related("region"))
 
