@@ -8,8 +8,10 @@ PORT ?= 8000
 # Test services at their default local addresses (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ucj_dashboard
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# axe-core (npm) for the accessibility check of the end-to-end tests; node_modules/ is not committed.
+AXE_CORE_VERSION := 4.14.1
 
-.PHONY: install run setup test lint check bench clean
+.PHONY: install run setup test test-e2e screenshots e2e-deps messages lint check bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +21,19 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# Compile the Indonesian and English catalogues (locale/*/LC_MESSAGES/django.mo, also committed).
+messages: install
+	command -v msgfmt >/dev/null || (apt-get update && apt-get install -y gettext)
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles
+
+# Tools of the browser tests: Debian's Chromium (never a browser downloaded by a test tool) and axe-core.
+e2e-deps:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	grep -qs '"version": "$(AXE_CORE_VERSION)"' node_modules/axe-core/package.json || \
+		npm install --prefix . --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_CORE_VERSION)
+
 # Migrate, load the region tree, the demo data and the demo users. Safe to re-run.
-setup: install
+setup: install messages
 	DEBUG=true $(PY) manage.py migrate --no-input
 	DEBUG=true $(PY) manage.py load_regions
 	DEBUG=true $(PY) manage.py load_demo
@@ -34,16 +47,28 @@ run: setup
 		DEBUG=true DEMO_MODE=true $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
-test: install
+# The whole suite, the end-to-end browser tests (tests/e2e, marker e2e) included.
+test: install messages e2e-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q
+
+# Only the browser tests.
+test-e2e: install messages e2e-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m e2e tests/e2e
+
+# The browser tests, refreshing docs/screenshots/*.png on the way.
+screenshots: install messages e2e-deps
+	UCJ_SCREENSHOTS=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m e2e tests/e2e
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
+# Benchmarks (docs/BENCHMARKS.md): engine on the national dataset, spreadsheet import, dashboards under load.
 bench: install
-	$(PY) bench/run_all.py
+	$(PY) bench/bench_engine.py
+	$(PY) bench/bench_import.py
+	$(PY) bench/bench_dashboards.py --setup
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
