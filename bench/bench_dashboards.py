@@ -198,10 +198,12 @@ def sign_in(port):
             "Referer": f"http://{HOST}:{port}/masuk/",
         },
     )
-    session = cookies_from(headers).get("sessionid")
+    after = cookies_from(headers)
+    session = after.get("sessionid")
     if status != 302 or not session:
         raise SystemExit(f"sign-in failed ({status}); run with --setup first")
-    return f"sessionid={session}"
+    # Like a browser: the session cookie and the CSRF cookie (rotated at sign-in) on every request.
+    return f"sessionid={session}; csrftoken={after.get('csrftoken', jar['csrftoken'])}"
 
 
 def page_weight(port, cookie, path):

@@ -151,7 +151,13 @@ def trend_figure(rows, *, title, english=False):
         title=title,
         english=english,
         xaxis=_month_axis(periods),
-        yaxis={"title": {"text": _("Cakupan (%)")}, "ticksuffix": "%", "rangemode": "tozero", "gridcolor": "#e5e7eb"},
+        yaxis={
+            "title": {"text": _("Cakupan (%)")},
+            "ticksuffix": "%",
+            "rangemode": "tozero",
+            "gridcolor": "#e5e7eb",
+            "automargin": True,
+        },
         hovermode="x unified",
     )
     return {"data": data, "layout": layout}
@@ -194,7 +200,7 @@ def segments_figure(rows, *, title, english=False):
         title=title,
         english=english,
         xaxis=_month_axis(periods),
-        yaxis={"title": {"text": _("Peserta aktif")}, "tickformat": ",.0f", "gridcolor": "#e5e7eb"},
+        yaxis={"title": {"text": _("Peserta aktif")}, "tickformat": ",.0f", "gridcolor": "#e5e7eb", "automargin": True},
         hovermode="x unified",
     )
     return {"data": data, "layout": layout}

@@ -66,7 +66,7 @@ def budget_by_month_figure(lines, *, english=False) -> dict | None:
         "layout": base_layout(
             title=_("Biaya iuran per bulan"),
             english=english,
-            yaxis={"tickformat": ",d", "title": {"text": "Rp"}},
+            yaxis={"tickformat": ",d", "title": {"text": "Rp"}, "automargin": True},
             showlegend=False,
             height=300,
         ),

@@ -59,6 +59,16 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _indonesian():
+    """Every test starts in Indonesian: a request in English leaves English active in the thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
