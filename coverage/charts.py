@@ -309,6 +309,20 @@ def _build(specs, only):
     return figures[only] if only else figures
 
 
+def _trend_specs(data, name, english):
+    """The trend and segment charts every dashboard (region or office) starts with."""
+    return {
+        "tren": (
+            data["trend"],
+            lambda rows: trend_figure(rows, title=_("Tren cakupan %(name)s") % name, english=english),
+        ),
+        "segmen": (
+            data["trend"],
+            lambda rows: segments_figure(rows, title=_("Peserta aktif per segmen"), english=english),
+        ),
+    }
+
+
 def region_figures(data, *, segment="", only=None):
     """The region dashboard's figures from ``coverage.selectors.dashboards.region_dashboard`` data.
 
@@ -319,14 +333,7 @@ def region_figures(data, *, segment="", only=None):
     name = {"name": data["region"]["name"]}
     options = {"segment": segment, "english": english}
     specs = {
-        "tren": (
-            data["trend"],
-            lambda rows: trend_figure(rows, title=_("Tren cakupan %(name)s") % name, english=english),
-        ),
-        "segmen": (
-            data["trend"],
-            lambda rows: segments_figure(rows, title=_("Peserta aktif per segmen"), english=english),
-        ),
+        **_trend_specs(data, name, english),
         "peringkat": (
             data["siblings"],
             lambda rows: ranking_figure(
@@ -354,14 +361,7 @@ def office_figures(data, *, segment="", only=None):
     name = {"name": data["office"]["name"], "kanwil": (data.get("kanwil") or {}).get("name", "")}
     options = {"segment": segment, "english": english}
     specs = {
-        "tren": (
-            data["trend"],
-            lambda rows: trend_figure(rows, title=_("Tren cakupan %(name)s") % name, english=english),
-        ),
-        "segmen": (
-            data["trend"],
-            lambda rows: segments_figure(rows, title=_("Peserta aktif per segmen"), english=english),
-        ),
+        **_trend_specs(data, name, english),
         "cabang": (
             data["branches"],
             lambda rows: ranking_figure(

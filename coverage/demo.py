@@ -238,9 +238,9 @@ def demo_load(*, seed=2025, recompute=True):
 
 
 def _funded_by_region_month():
-    from .services.recompute import _batch_model
+    from .services.engine import batch_model
 
-    model = _batch_model()
+    model = batch_model()
     if model is None:
         return {}
     funded = {}

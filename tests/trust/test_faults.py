@@ -198,7 +198,7 @@ def test_recompute_tasks_are_acknowledged_late_and_requeued_when_the_worker_dies
 
 
 def test_a_recompute_killed_midway_changes_nothing_and_its_rerun_is_idempotent(world, monkeypatch):
-    from coverage.services import recompute as recompute_module
+    from coverage.services import engine as engine_module
 
     count = world["count"]
     count.status = EntryStatus.VERIFIED
@@ -207,7 +207,7 @@ def test_a_recompute_killed_midway_changes_nothing_and_its_rerun_is_idempotent(w
     ids = [RecomputeRequest.objects.create(period=PERIOD, region=world["kota"], reason="uji").pk]
     before = _snapshot_state()
 
-    real_merge = recompute_module._Engine._merge
+    real_merge = engine_module.SnapshotEngine._merge
     calls = []
 
     def killed(self, **kwargs):
@@ -215,14 +215,14 @@ def test_a_recompute_killed_midway_changes_nothing_and_its_rerun_is_idempotent(w
         real_merge(self, **kwargs)
         raise WorkerLost  # the process dies between two steps of the run (its connection goes with it)
 
-    monkeypatch.setattr(recompute_module._Engine, "_merge", killed)
+    monkeypatch.setattr(engine_module.SnapshotEngine, "_merge", killed)
     with pytest.raises(WorkerLost):
         recompute_drain_outbox(ids=ids)  # the task's body, in the worker that is about to die
     assert calls, "the run did reach the snapshot merge"
     assert _snapshot_state() == before  # the half-done run left nothing
     assert RecomputeRequest.objects.filter(pk__in=ids, processed_at__isnull=True).count() == 1
 
-    monkeypatch.setattr(recompute_module._Engine, "_merge", real_merge)
+    monkeypatch.setattr(engine_module.SnapshotEngine, "_merge", real_merge)
     assert tasks.recompute_requests.apply(args=[ids]).get() == 1  # the redelivered message
     first = _snapshot_state()
     assert tasks.recompute_requests.apply(args=[ids]).get() == 0  # delivered twice: nothing more to do
