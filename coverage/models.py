@@ -257,19 +257,35 @@ class Snapshot(models.Model):
     one stays; ``is_current`` marks the row dashboards show.
     """
 
-    # Foreign-key indexes are left to the composite indexes below: fewer indexes, faster recomputes.
+    # Snapshots are derived rows that the engine writes only from joins on the region and office
+    # tables, half a million at a time: the database-level foreign-key checks (deferred to commit
+    # by Django) cost 3 s per full recompute and guard nothing the joins do not already guarantee,
+    # so they are left out (db_constraint=False); deletes still cascade through the ORM. Indexes
+    # are left to the composite indexes below: fewer indexes, faster recomputes.
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+        db_index=False,
+        db_constraint=False,
     )
     office = models.ForeignKey(
-        Office, null=True, blank=True, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+        db_index=False,
+        db_constraint=False,
     )
     level = models.PositiveSmallIntegerField(_("tingkat"), choices=SubjectLevel.choices)
     parent_region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     parent_office = models.ForeignKey(
-        Office, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        Office, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     period = models.DateField(_("periode"))
     year = models.PositiveSmallIntegerField(_("tahun"))
