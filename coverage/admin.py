@@ -224,8 +224,6 @@ class RecomputeRequestAdmin(admin.ModelAdmin):
         return False
 
 
-# --- end engine ---
-
 # --- entry ---
 
 
@@ -286,6 +284,3 @@ class SubmissionReminderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-# --- end entry ---

@@ -401,7 +401,7 @@ class RecomputeRequest(models.Model):
         return f"{self.period:%Y-%m} {self.region or 'semua wilayah'} ({self.reason})"
 
 
-# --- entry models (owned by the entry workflow) ---
+# --- entry workflow: validation rules, overrides, imports, reminders ---
 
 
 class RuleCode(models.TextChoices):
@@ -548,6 +548,3 @@ class SubmissionReminder(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.region.name} {self.period:%Y-%m} ({self.get_kind_display()})"
-
-
-# --- end entry models ---

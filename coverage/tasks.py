@@ -40,8 +40,6 @@ def recompute_coverage(self, period=None):
     return {"periods": len(result.periods), "written": result.snapshots_written}
 
 
-# --- end engine ---
-
 # --- entry (reminders) ---
 
 
@@ -53,9 +51,6 @@ def send_submission_reminders(self, today=None):
     return submission_reminders_send(today=date.fromisoformat(today) if today else None)
 
 
-# --- end entry ---
-
-
 # --- dashboards (digest) ---
 @shared_task(bind=True, acks_late=True, autoretry_for=RETRYABLE, retry_backoff=60, retry_kwargs={"max_retries": 3})
 def send_weekly_digest(self, period=None):
@@ -65,6 +60,3 @@ def send_weekly_digest(self, period=None):
     from .selectors.dashboards import parse_period, weekly_digest_messages
 
     return get_connection().send_messages(weekly_digest_messages(period=parse_period(period)))
-
-
-# --- end dashboards ---

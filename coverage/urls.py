@@ -30,7 +30,6 @@ urlpatterns += [
     re_path(r"^peringkat/unduh/(?P<fmt>csv|xlsx)/$", dashboard_views.league_table_export, name="league_table_export"),
     path("api/v1/snapshot/", api_views.api_snapshots, name="api_snapshots"),
 ]
-# --- end dashboards ---
 
 # --- entry (entry grid, import, verification, tracker) ---
 from .views import entry as entry_views  # noqa: E402
@@ -43,4 +42,3 @@ urlpatterns += [
     path("impor/", entry_views.import_counts, name="import_counts"),
     path("impor/templat/", entry_views.import_template, name="import_template"),
 ]
-# --- end entry ---
