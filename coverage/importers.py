@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from regions.models import Kind, Level, Region
 from regions.selectors import can_edit_region, regions_filter_editable
-from ucj_dashboard.formats import MONTHS_EN, MONTHS_ID, NumberFormatError, format_period, parse_number
+from ucj_dashboard.formats import MONTHS_EN, MONTHS_ID, NumberFormatError, format_period, parse_number, safe_cell
 
 # --- limits -----------------------------------------------------------------------------------
 
@@ -697,11 +697,6 @@ def _violations_as_row_errors(check, severity):
 # --- template ---------------------------------------------------------------------------------
 
 
-def _formula_safe(text):
-    """A name that a spreadsheet would run as a formula ("=HYPERLINK(...)") is written as text."""
-    return "'" + text if isinstance(text, str) and text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
-
-
 def counts_template(*, region, period, user) -> bytes:
     """The .xlsx template for ``region`` and its children for one month, pre-filled with codes,
     names and the current figures, so that importing it unchanged changes nothing."""
@@ -720,7 +715,7 @@ def counts_template(*, region, period, user) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for row in rows:
-        values = [row.region.code, _formula_safe(row.region.name), f"{period:%Y-%m}"]
+        values = [row.region.code, safe_cell(row.region.name), f"{period:%Y-%m}"]
         for segment in SEGMENTS:
             count = row.counts.get(segment)
             for field_name in MEASURES.values():

@@ -14,7 +14,6 @@ note). Thresholds and severities come from ``ValidationRule`` rows (admin), else
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from regions.models import Denominator, SegmentGroup
 from ucj_dashboard.formats import format_number, format_period
+from ucj_dashboard.months import add_months
 
 from .models import ParticipantCount, RuleCode, RuleOverride, Severity, Source, ValidationRule
 
@@ -83,11 +83,6 @@ def rules_config() -> dict:
     return config
 
 
-def _shift(period: date, months: int) -> date:
-    index = period.year * 12 + period.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _pct(value) -> str:
     value = Decimal(value)
     return format_number(value, 0 if value == value.to_integral_value() else 2) + "%"
@@ -140,7 +135,7 @@ def evaluate(cells, *, source=Source.PEMDA):
 
 
 def _load_context(region_ids, periods, source):
-    compare = {_shift(p, -1) for p in periods} | {_shift(p, -12) for p in periods}
+    compare = {add_months(p, -1) for p in periods} | {add_months(p, -12) for p in periods}
     history = {
         (region_id, period, segment): active
         for region_id, period, segment, active in ParticipantCount.objects.filter(
@@ -209,7 +204,7 @@ def _jump_rules(cell, config, context):
         rule = config[code]
         if not rule.is_active or rule.threshold is None:
             continue
-        before_period = _shift(cell.period, months)
+        before_period = add_months(cell.period, months)
         old = context["history"].get((cell.region.pk, before_period, cell.segment))
         if not old:
             continue

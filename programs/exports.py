@@ -10,16 +10,14 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ucj_dashboard.formats import format_percent, format_period
+from ucj_dashboard.formats import format_percent, format_period, safe_cell
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 RUPIAH_FORMAT = '"Rp"#,##0'
 COUNT_FORMAT = "#,##0"
 
 
 def _text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return safe_cell("" if value is None else str(value))
 
 
 def _rupiah(value):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level, Region
+from ucj_dashboard.months import add_months, month_range, month_start, months_between  # noqa: F401 - re-exported
 
 RUPIAH = Decimal("0.01")
 
@@ -245,24 +246,6 @@ class BatchStatus(models.TextChoices):
 COUNTED_BATCH_STATUSES = (BatchStatus.ACTIVE, BatchStatus.ENDED)
 # JKM pays the full death benefit (Rp42 juta) only after this many months of membership.
 JKM_FULL_BENEFIT_MONTHS = 3
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: date, end: date) -> int:
-    """Number of months from ``start`` to ``end`` inclusive (both first days of months)."""
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
-def month_range(start: date, end: date) -> list[date]:
-    return [add_months(start, i) for i in range(max(months_between(start, end), 0))]
 
 
 class FundedBatchQuerySet(models.QuerySet):

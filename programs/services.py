@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from coverage.importers import parse_period
+
 from .models import (
     BatchStatus,
     FundedBatch,
@@ -417,11 +419,6 @@ DEMO-5203-DBHCHT-2027  52.03 dbhcht    buruh-tani-tembakau  13000 bpu-jkk-jkm   
 """
 
 
-def parse_month(text) -> date:
-    year, month = text.split("-")
-    return date(int(year), int(month), 1)
-
-
 def _demo_rows():
     return [line.split() for line in DEMO_BATCHES.splitlines() if line.strip() and not line.startswith("#")]
 
@@ -465,8 +462,8 @@ def programs_demo_load() -> DemoResult:
             category=categories[category],
             workers=int(workers),
             package=packages[package],
-            start_month=parse_month(start),
-            end_month=parse_month(end),
+            start_month=parse_period(start),
+            end_month=parse_period(end),
             fiscal_year=int(start[:4]),
             status=status,
             reference=reference,

@@ -127,3 +127,15 @@ def parse_number(text, *, integer=True):
             raise NumberFormatError(_("harus bilangan bulat: %(value)s") % {"value": text})
         return int(value)
     return value
+
+
+# Spreadsheet formula triggers (OWASP "CSV injection"): exported text starting with these is escaped.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
+
+
+def safe_cell(value):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from regions.models import NATIONAL_CODE, Region, Role, UserRole
 from regions.selectors import territory_regions, user_has_role, user_is_admin, verifiable_roots
+from ucj_dashboard.months import add_months, month_start
 
 from .. import rules
 from ..models import (
@@ -35,16 +36,13 @@ SEGMENTS = [segment.value for segment in Segment]
 MEASURES = rules.MEASURES
 
 
-def previous_period(period: date) -> date:
-    return date(period.year - 1, 12, 1) if period.month == 1 else date(period.year, period.month - 1, 1)
-
-
 def reporting_period(*, period):
     return ReportingPeriod.objects.filter(period=period).first()
 
 
-def period_is_closed(*, period) -> bool:
-    return ReportingPeriod.objects.filter(period=period, status=ReportingStatus.CLOSED).exists()
+def period_is_closed(period) -> bool:
+    """True once the month has been closed (its entries are locked, its snapshots published)."""
+    return ReportingPeriod.objects.filter(period=month_start(period), status=ReportingStatus.CLOSED).exists()
 
 
 # --- the grid ---------------------------------------------------------------------------------
@@ -72,7 +70,7 @@ def grid_counts(*, region, period):
 def entry_grid_rows(*, region, period) -> list[GridRow]:
     """Rows of the entry grid with this month's and last month's Pemda counts (3 queries)."""
     rows = {r.pk: GridRow(region=r, is_parent=r.pk == region.pk) for r in grid_regions(region=region)}
-    for when, attribute in ((period, "counts"), (previous_period(period), "previous")):
+    for when, attribute in ((period, "counts"), (add_months(period, -1), "previous")):
         for count in grid_counts(region=region, period=when):
             if count.region_id in rows:
                 getattr(rows[count.region_id], attribute)[count.segment] = count
@@ -261,7 +259,7 @@ def verification_groups(*, user, period=None) -> list[QueueGroup]:
         for c in ParticipantCount.objects.filter(
             source=Source.PEMDA,
             region_id__in={c.region_id for c in counts},
-            period__in={previous_period(c.period) for c in counts},
+            period__in={add_months(c.period, -1) for c in counts},
         )
     }
     warnings = jump_warnings(counts)
@@ -271,7 +269,7 @@ def verification_groups(*, user, period=None) -> list[QueueGroup]:
     for count in sorted(counts, key=lambda c: (c.period, c.region.code, order[c.segment])):
         key = (_group_code(count.region.code), count.period)
         group = groups.setdefault(key, QueueGroup(region=heads[key[0]], period=count.period, items=[]))
-        prev = previous.get((count.region_id, previous_period(count.period), count.segment))
+        prev = previous.get((count.region_id, add_months(count.period, -1), count.segment))
         group.items.append(QueueItem(count=count, previous=prev, warnings=warnings.get(count.pk, [])))
     return sorted(groups.values(), key=lambda g: (g.period, g.region.code))
 

@@ -5,7 +5,8 @@
 - ``entry``: Pemda entry, validation rules and the verification workflow.
 """
 
-from .publishing import period_close, period_is_closed, period_reopen
+from ..selectors.entry import period_is_closed
+from .publishing import period_close, period_reopen
 from .recompute import coverage_recompute, recompute_drain_outbox, recompute_schedule, snapshot_generation
 
 __all__ = [

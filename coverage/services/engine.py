@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from regions.models import NATIONAL_CODE, Level, OfficeKind
+from ucj_dashboard.months import add_months
 
 from ..models import COUNTED_STATUSES, EntryStatus, Phasing, Source, SubjectLevel
 
@@ -53,15 +54,6 @@ VALUE_COLUMNS = [
     "category",
     "is_provisional",
 ]
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def batch_model():

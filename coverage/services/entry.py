@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from regions.selectors import can_edit_region, can_verify_region, user_is_admin
 from ucj_dashboard.formats import format_period
+from ucj_dashboard.months import add_months
 
 from .. import rules
 from ..models import (
@@ -588,10 +589,6 @@ def due_date(period: date) -> date:
     return date(year, month, min(settings.SUBMISSION_DUE_DAY, calendar.monthrange(year, month)[1]))
 
 
-def previous_month(day: date) -> date:
-    return date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
-
-
 def submission_reminders_send(*, today=None) -> int:
     """E-mail the operators of regions that have not submitted last month's figures.
 
@@ -601,7 +598,7 @@ def submission_reminders_send(*, today=None) -> int:
     from ..selectors.entry import submission_tracker_rows
 
     today = today or timezone.localdate()
-    period = previous_month(today)
+    period = add_months(today, -1)
     due = due_date(period)
     if today > due:
         kind = ReminderKind.OVERDUE

@@ -9,10 +9,6 @@ from ..models import ReportingPeriod, ReportingStatus, Snapshot
 from .recompute import coverage_recompute, month_start
 
 
-def period_is_closed(period) -> bool:
-    return ReportingPeriod.objects.filter(period=month_start(period), status=ReportingStatus.CLOSED).exists()
-
-
 @transaction.atomic
 def period_close(*, period, user) -> ReportingPeriod:
     """Close a month: its entries lock and its current snapshots are published (frozen)."""

@@ -24,9 +24,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from regions.models import Region
+from ucj_dashboard.months import add_months, month_start
 
 from ..models import RecomputeRequest
-from .engine import SnapshotEngine, add_months, month_start
+from .engine import SnapshotEngine
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_GET
 
 from regions.models import Level, Office, Region
 from regions.selectors import can_view_office, can_view_region
+from ucj_dashboard.formats import safe_cell
 
 from .. import charts
 from ..selectors import dashboards
@@ -241,17 +241,6 @@ SORTS = [
     ("naik_bulan", gettext_lazy("Kenaikan sebulan (pp)")),
     ("naik_tahun", gettext_lazy("Kenaikan setahun (pp)")),
 ]
-
-# Spreadsheet formula triggers (OWASP "CSV injection"): text starting with these is escaped.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 def _export_rows(data):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from regions.models import Region, Role
 from regions.selectors import can_edit_region, can_verify_region, user_has_role, user_is_admin
+from ucj_dashboard.months import add_months
 
 from ..forms import EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
 from ..importers import counts_template, parse_period
@@ -40,7 +41,7 @@ def _period_from(request, field="periode"):
             return parse_period(text)
         except ValueError as exc:
             raise Http404(str(exc)) from exc
-    return selectors.previous_period(timezone.localdate())
+    return add_months(timezone.localdate(), -1)
 
 
 def _require(condition):
@@ -71,7 +72,7 @@ def entry_grid(request, code):
             else:
                 _flash_save(request, result)
                 return redirect(f"{request.path}?periode={period:%Y-%m}")
-    context = {"region": region, "period": period, "form": form, "closed": selectors.period_is_closed(period=period)}
+    context = {"region": region, "period": period, "form": form, "closed": selectors.period_is_closed(period)}
     return render(request, "coverage/entry/grid.html", context)
 
 
