@@ -292,9 +292,9 @@ def _percent(numerator, denominator) -> float | None:
 def current_snapshot(*, region, today=None):
     """The region's latest current snapshot with reported participants, up to this month; or None.
 
-    The engine also writes months that only funded batches reach (a batch running to December
-    makes December rows before anything is reported for it); such a row holds the batch workers
-    alone, so it is not "the current coverage" a what-if should start from.
+    The engine writes no month that nobody has reported yet, but a region without counts of its
+    own can still have a row holding only its funded batch workers in a month other regions
+    reported; such a row is not "the current coverage" a what-if should start from.
     """
     this_month = month_start(today or timezone.localdate())
     reported = Q(active_funded__isnull=True) | Q(active_total__gt=F("active_funded"))
