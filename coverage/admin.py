@@ -9,6 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .engine import period_close, period_is_closed, period_reopen, recompute_schedule
+from .entry.services import MEASURES, closed_message, participant_count_save
+from .entry.validation import rule_override_save, validation_rules_ensure_defaults
 from .models import (
     CategoryBand,
     ImportBatch,
@@ -23,8 +26,6 @@ from .models import (
     TargetValue,
     ValidationRule,
 )
-from .services import entry as entry_services
-from .services import period_close, period_is_closed, period_reopen, recompute_schedule
 
 # --- engine ---
 
@@ -58,7 +59,7 @@ class ParticipantCountAdminForm(forms.ModelForm):
                 )
         period = cleaned.get("period")
         if period and period_is_closed(period):
-            raise ValidationError(entry_services.closed_message(period))
+            raise ValidationError(closed_message(period))
         return cleaned
 
 
@@ -86,8 +87,8 @@ class ParticipantCountAdmin(SimpleHistoryAdmin):
     @transaction.atomic
     def save_model(self, request, obj, form, change):
         if obj.source == Source.PEMDA:
-            values = {name: form.cleaned_data.get(name) for name in entry_services.MEASURES}
-            saved = entry_services.participant_count_save(
+            values = {name: form.cleaned_data.get(name) for name in MEASURES}
+            saved = participant_count_save(
                 region=obj.region,
                 period=obj.period,
                 segment=obj.segment,
@@ -108,7 +109,7 @@ class ParticipantCountAdmin(SimpleHistoryAdmin):
     @transaction.atomic
     def delete_model(self, request, obj):
         if period_is_closed(obj.period):
-            self.message_user(request, entry_services.closed_message(obj.period), level=messages.ERROR)
+            self.message_user(request, closed_message(obj.period), level=messages.ERROR)
             return
         region, period = obj.region, obj.period
         super().delete_model(request, obj)
@@ -235,7 +236,7 @@ class ValidationRuleAdmin(SimpleHistoryAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # Show every rule with its default, so admins edit rather than guess the codes.
-        entry_services.validation_rules_ensure_defaults()
+        validation_rules_ensure_defaults()
         return super().changelist_view(request, extra_context)
 
 
@@ -250,7 +251,7 @@ class RuleOverrideAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            entry_services.rule_override_save(override=obj, user=request.user)
+            rule_override_save(override=obj, user=request.user)
         except ValidationError as exc:
             form.add_error(None, exc)
             raise

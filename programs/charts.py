@@ -6,7 +6,7 @@ and never a float amount. Layout conventions (separators, palette) are the dashb
 
 from django.utils.translation import gettext as _
 
-from coverage.charts import base_layout
+from coverage.dashboards.charts import base_layout
 from ucj_dashboard.formats import format_period
 
 __all__ = ["budget_by_month_figure", "funding_by_scheme_figure"]

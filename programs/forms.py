@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import NATIONAL_CODE, Level, Region
+from regions.resolver import region_name_key
 from regions.selectors import can_edit_region
 from ucj_dashboard.formats import MONTHS_ID, NumberFormatError, parse_number
 
@@ -63,8 +64,6 @@ def region_lookup(text):
     Names match in their common variants ("Kab. Malang", "KABUPATEN MALANG"), as in imports;
     "Malang" alone is ambiguous (Kabupaten and Kota) and finds nothing.
     """
-    from coverage.importers import region_name_key
-
     text = (text or "").strip()
     if not text:
         return None

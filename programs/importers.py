@@ -1,4 +1,4 @@
-"""Import of funded batches from a spreadsheet, on the generic helpers of coverage.importers.
+"""Import of funded batches from a spreadsheet, on the generic reader of ucj_dashboard.spreadsheets.
 
 Columns (header names are normalized, so "Kode Wilayah" = ``kode_wilayah``):
 ``kode_wilayah`` or ``nama_wilayah``, ``skema``, ``kategori``, ``jumlah_pekerja``, ``paket``,
@@ -19,16 +19,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from coverage.importers import (
-    RegionResolveError,
-    RegionResolver,
-    RowError,
-    SpreadsheetError,
-    parse_period,
-    read_spreadsheet,
-)
+from regions.resolver import RegionResolveError, RegionResolver
 from regions.selectors import can_edit_region
 from ucj_dashboard.formats import NumberFormatError, parse_number
+from ucj_dashboard.spreadsheets import RowError, SpreadsheetError, parse_period, read_spreadsheet
 
 from . import services
 from .models import BatchStatus, FundedBatch, FundingScheme, Package, WorkerCategory

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coverage.models import Snapshot, SnapshotTarget, TargetValue
+from regions.models import Level
 from ucj_dashboard.formats import format_period
 
 from .charts import funding_by_scheme_figure
@@ -223,6 +224,13 @@ def funding_panel(*, region, period, today=None) -> dict:
         "short_months": JKM_FULL_BENEFIT_MONTHS,
         "has_batches": bool(rows or ending_soon or short or planned["batches"]),
     }
+
+
+def funding_panel_context(*, region, period):
+    """The funding panel of a kab/kota (or lower) dashboard; None above kab/kota."""
+    if region.level < Level.REGENCY:
+        return None
+    return funding_panel(region=region, period=period)
 
 
 def batches_for_region(*, region):

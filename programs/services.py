@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from coverage.importers import parse_period
+from coverage.engine import recompute_schedule
+from ucj_dashboard.spreadsheets import parse_period
 
 from .models import (
     BatchStatus,
@@ -40,8 +41,6 @@ RECOMPUTE_REASON = "funded batch"
 
 
 def _schedule_recompute(*, region, periods):
-    from coverage.services import recompute_schedule
-
     if periods:
         recompute_schedule(region=region, periods=sorted(set(periods)), reason=RECOMPUTE_REASON)
 

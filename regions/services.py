@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError
 
 from .models import CURRENT_DECREE, NATIONAL_CODE, Denominator, Kind, Level, Office, OfficeKind, Region, Territory
+from .signals import denominator_changed
 
 logger = logging.getLogger(__name__)
 
@@ -209,9 +210,7 @@ def offices_seed(*, valid_from=date(2020, 1, 1)):
 
 @transaction.atomic
 def denominator_add(*, region, year, segment_group, workers, source, note="", user=None) -> "Denominator":
-    """Add a denominator revision (the old one stays) and schedule the recompute of its year."""
-    from coverage.services import recompute_schedule
-
+    """Add a denominator revision (the old one stays) and announce it (coverage recomputes the year)."""
     denominator = Denominator(
         region=region,
         year=year,
@@ -223,5 +222,5 @@ def denominator_add(*, region, year, segment_group, workers, source, note="", us
     )
     denominator.full_clean()
     denominator.save()
-    recompute_schedule(region=region, periods=[date(year, month, 1) for month in range(1, 13)], reason="denominator")
+    denominator_changed.send(sender=Denominator, region=region, year=year)
     return denominator

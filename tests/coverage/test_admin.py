@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
+from coverage.engine import period_close
 from coverage.models import EntryStatus, ParticipantCount, RecomputeRequest, Source
-from coverage.services import period_close
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from coverage.engine import coverage_recompute, recompute_drain_outbox
 from coverage.models import EntryStatus, ParticipantCount, RecomputeRequest, Snapshot, Source
-from coverage.services import coverage_recompute, recompute_drain_outbox
 from regions.models import Denominator
 from ucj_dashboard.celery import app
 
@@ -77,7 +77,7 @@ def test_a_change_made_while_the_broker_is_down_is_kept_in_the_outbox(region_tre
     from kombu.exceptions import OperationalError
 
     from coverage import tasks
-    from coverage.services import recompute_schedule
+    from coverage.engine import recompute_schedule
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")

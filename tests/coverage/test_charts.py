@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import pytest
 from django.utils import translation
 
-from coverage import charts
+from coverage.dashboards import charts
 
 JUNE = date(2025, 6, 1)
 

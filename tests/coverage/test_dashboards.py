@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from coverage.services.recompute import GENERATION_KEY
+from coverage.engine.generation import GENERATION_KEY
 from tests.conftest import PASSWORD
 from tests.coverage.test_dashboards_data import dash_fixture  # noqa: F401  (the "dash" fixture)
 
@@ -256,7 +256,7 @@ def test_a_repeated_dashboard_view_is_served_per_session_and_never_across_users(
     """The per-session page cache: same user and session -> cached; another user -> their own page."""
     from django.test import Client
 
-    from coverage.services.recompute import _bump_generation
+    from coverage.engine.generation import bump_generation as _bump_generation
 
     client.force_login(personas["branch_head_malang"])
     client.get("/wilayah/ID/")  # the first page with a form sets the CSRF cookie the cache key needs

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from coverage.engine import coverage_recompute
 from coverage.models import EntryStatus, ParticipantCount, Segment, SeriesKind, Source, TargetSeries, TargetValue
-from coverage.services import coverage_recompute
 from regions.models import Denominator
 from tests.conftest import PASSWORD
 
@@ -60,8 +60,8 @@ def test_the_dashboard_shows_what_the_engine_computed(client, operator_kota_mala
 
 def test_a_kecamatan_page_lists_its_desa_from_their_counts(client, personas, region_tree):
     """Snapshots stop at kecamatan; the camat still sees each desa's participants."""
+    from coverage.engine import coverage_recompute
     from coverage.models import EntryStatus, ParticipantCount, Source
-    from coverage.services import coverage_recompute
 
     period = date(2025, 6, 1)
     for code, active, source in (("35.73.01.1001", 120, Source.BPJS), ("35.73.01.1002", 75, Source.PEMDA)):

@@ -4,18 +4,15 @@ from datetime import date
 
 import pytest
 
-from coverage.selectors.dashboards import (
-    Filters,
-    attainment,
+from coverage.dashboards.filters import Filters, parse_period, parse_segment
+from coverage.dashboards.maps import simplify_geometry
+from coverage.dashboards.rows import attainment, own_target
+from coverage.rules.kpis import (
     month_target_reached,
     monthly_pace,
     months_remaining,
-    own_target,
-    parse_period,
-    parse_segment,
     participants_needed_per_month,
     projected_year_end,
-    simplify_geometry,
 )
 
 JUNE = date(2025, 6, 1)

@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 
 from coverage.models import ReportingPeriod, ReportingStatus
 from coverage.tasks import send_weekly_digest
-from coverage.views.dashboards import safe_cell
 from regions.models import Region
 from tests.conftest import PASSWORD
 from tests.coverage.test_dashboards_data import dash_fixture, make_snapshot  # noqa: F401  ("dash" fixture)
+from ucj_dashboard.formats import safe_cell
 
 pytestmark = pytest.mark.django_db
 

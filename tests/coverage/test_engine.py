@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from coverage.engine import coverage_recompute
 from coverage.models import (
     CategoryBand,
     EntryStatus,
@@ -15,7 +16,6 @@ from coverage.models import (
     TargetSeries,
     TargetValue,
 )
-from coverage.services import coverage_recompute
 from regions.models import Denominator
 from tests.factories import make_region
 
@@ -266,7 +266,7 @@ def test_incremental_recompute_equals_a_full_one():
 
 
 def test_quarter_shows_last_month_stock_and_summed_flow():
-    from coverage.selectors.periods import region_figures_over
+    from coverage.dashboards.selectors import region_figures_over
 
     kota = make_region("35.73", "Kota Malang")
     for month, active, new in ((1, 100, 10), (2, 120, 25), (3, 115, 5)):
@@ -301,7 +301,7 @@ def test_a_region_whose_counts_are_returned_loses_its_figures():
 
 
 def test_desa_roll_into_their_kecamatan_and_are_listed_with_the_same_rules():
-    from coverage.selectors.periods import village_figures
+    from coverage.dashboards.villages import village_figures
 
     kec = make_region("35.73.01", "Blimbing")
     jodipan = make_region("35.73.01.1001", "Jodipan")

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from coverage.importers import counts_import, counts_template
+from coverage.entry.importer import counts_import, counts_template
 from coverage.models import EntryStatus, ParticipantCount, RecomputeRequest
 from tests.coverage.test_entry_support import (  # noqa: F401
     APRIL,
@@ -154,7 +154,7 @@ def test_a_changed_database_since_the_dry_run_refuses_the_apply(operator_kota_ma
 
 
 def test_submitting_on_import_schedules_a_recompute_and_shows_the_coverage_change(admin_user, pangkalpinang):  # noqa: F811
-    from coverage.services import coverage_recompute
+    from coverage.engine import coverage_recompute
 
     make_count(pangkalpinang, "PU", 24_286, status=EntryStatus.SUBMITTED)
     make_count(pangkalpinang, "BPU", 4_754, status=EntryStatus.SUBMITTED)

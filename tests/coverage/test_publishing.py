@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from coverage.engine import coverage_recompute, period_close, period_reopen
 from coverage.models import EntryStatus, ParticipantCount, ReportingPeriod, Segment, Snapshot, Source
-from coverage.services import coverage_recompute, period_close, period_reopen
 from regions.models import Denominator
 from tests.factories import make_region
 

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from coverage.entry.services import participant_count_save
+from coverage.entry.validation import rule_override_save, validation_rules_ensure_defaults
 from coverage.models import EntryStatus, RuleCode, RuleOverride, Severity, ValidationRule
-from coverage.services.entry import participant_count_save, rule_override_save, validation_rules_ensure_defaults
 from tests.coverage.test_entry_support import MAY, _fast_password_hasher, cells, make_count, pangkalpinang  # noqa: F401
 
 pytestmark = pytest.mark.django_db

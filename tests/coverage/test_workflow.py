@@ -7,16 +7,12 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from coverage.engine import period_close, period_reopen
+from coverage.entry.reminders import submission_reminders_send
+from coverage.entry.selectors import count_history_rows, submission_tracker_rows
+from coverage.entry.services import participant_count_save, participant_counts_submit
+from coverage.entry.verification import participant_counts_return, participant_counts_verify
 from coverage.models import EntryStatus, ParticipantCount, RecomputeRequest, ReminderKind, SubmissionReminder
-from coverage.selectors.entry import count_history_rows, submission_tracker_rows
-from coverage.services import period_close, period_reopen
-from coverage.services.entry import (
-    participant_count_save,
-    participant_counts_return,
-    participant_counts_submit,
-    participant_counts_verify,
-    submission_reminders_send,
-)
 from tests.coverage.test_entry_support import APRIL, MAY, _fast_password_hasher, cells, make_count  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from coverage.engine import coverage_recompute
 from coverage.models import EntryStatus, ParticipantCount, Source
-from coverage.services import coverage_recompute
 from regions.models import Denominator, SegmentGroup
 from tests.conftest import PASSWORD
 

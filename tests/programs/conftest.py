@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from coverage.engine import coverage_recompute
 from coverage.models import EntryStatus, ParticipantCount, Source, TargetSeries, TargetValue
-from coverage.services import coverage_recompute
 from programs.models import FundingScheme, Package, WorkerCategory
 from programs.services import programs_seed
 from regions.models import Denominator, SegmentGroup

@@ -82,7 +82,7 @@ def test_the_panel_reads_in_a_fixed_number_of_queries(demo, django_assert_max_nu
 
 def test_the_panel_template_renders_the_demo_batches(demo):
     panel = funding_panel(region=demo["35.07"], period=date(2024, 12, 1), today=TODAY)
-    html = render_to_string("programs/partials/funding_panel.html", {"funding": panel})
+    html = render_to_string("programs/partials/funding_panel.html", {"panel": panel})
     assert "Buruh tani tembakau" in html
     assert "2.647" in html
     assert "Rp533.635.200" in html  # 2.647 x 12 x Rp16.800
@@ -103,5 +103,5 @@ def test_the_region_dashboard_includes_the_panel(client, branch_head_malang, sna
 def test_a_region_without_batches_says_so(demo):
     panel = funding_panel(region=demo["35.05"], period=date(2026, 10, 1), today=TODAY)
     assert panel["has_batches"] is False and panel["active_workers"] == 0
-    html = render_to_string("programs/partials/funding_panel.html", {"funding": panel})
+    html = render_to_string("programs/partials/funding_panel.html", {"panel": panel})
     assert "Belum ada batch pekerja yang didanai" in html

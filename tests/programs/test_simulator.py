@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from coverage.engine import coverage_recompute
 from coverage.models import Snapshot
-from coverage.services import coverage_recompute
 from programs.models import BatchStatus
 from programs.selectors import budget_simulate
 from programs.services import funded_batch_create

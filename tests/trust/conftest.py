@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
+from coverage.engine import coverage_recompute
 from coverage.models import EntryStatus, ParticipantCount, Source
-from coverage.services import coverage_recompute
 from programs.models import FundedBatch, FundingScheme, Package, WorkerCategory
 from programs.services import programs_seed
 from regions.health import worker_heartbeat_record

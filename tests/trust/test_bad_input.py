@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from coverage.importers import counts_import
+from coverage.entry.importer import counts_import
 from coverage.models import ParticipantCount, RecomputeRequest
 from programs.models import FundedBatch
 

@@ -11,10 +11,10 @@ from django.db.models import Count
 from django.urls import reverse
 
 from coverage import tasks
+from coverage.engine import coverage_recompute, recompute_drain_outbox
+from coverage.entry import services as entry_services
+from coverage.entry.importer import import_batch_apply, import_batch_preview
 from coverage.models import EntryStatus, ImportBatch, ImportStatus, ParticipantCount, RecomputeRequest, Snapshot
-from coverage.services import coverage_recompute, recompute_drain_outbox
-from coverage.services import entry as entry_services
-from coverage.services.entry import import_batch_apply, import_batch_preview
 from tests.trust.conftest import PERIOD
 from ucj_dashboard.celery import app
 
@@ -198,7 +198,7 @@ def test_recompute_tasks_are_acknowledged_late_and_requeued_when_the_worker_dies
 
 
 def test_a_recompute_killed_midway_changes_nothing_and_its_rerun_is_idempotent(world, monkeypatch):
-    from coverage.services import engine as engine_module
+    from coverage.engine import sql as engine_module
 
     count = world["count"]
     count.status = EntryStatus.VERIFIED

@@ -222,7 +222,7 @@ def _formulas(content):
 
 def test_no_export_carries_a_formula_from_data(client, world):
     """A region whose name is a formula (Kecamatan in Kota Malang), in every export that shows names."""
-    from coverage.services import coverage_recompute
+    from coverage.engine import coverage_recompute
     from tests.trust.conftest import PERIOD
 
     evil = make_region("35.73.03", EVIL)

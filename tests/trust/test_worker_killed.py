@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import connection
 
 from coverage import tasks
+from coverage.engine.recompute import LOCK_NAMESPACE
 from coverage.models import RecomputeRequest, Snapshot
-from coverage.services.recompute import LOCK_NAMESPACE
 from tests.trust.conftest import PERIOD
 from ucj_dashboard.celery import app
 

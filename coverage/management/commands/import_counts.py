@@ -3,7 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from coverage.importers import counts_import
+from coverage.entry.importer import counts_import
 from ucj_dashboard.formats import format_number, format_percent
 
 

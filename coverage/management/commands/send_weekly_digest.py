@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from coverage.selectors.dashboards import parse_period
+from coverage.dashboards.filters import parse_period
 from coverage.tasks import send_weekly_digest
 
 

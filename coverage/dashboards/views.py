@@ -5,9 +5,7 @@ Scope comes from regions.selectors: aggregate dashboards are readable by every s
 a region or office the user may not see is a 404.
 """
 
-import csv
 import hashlib
-import io
 import json
 from functools import wraps
 
@@ -20,30 +18,29 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from regions.models import Level, Office, Region
 from regions.selectors import can_view_office, can_view_region
-from ucj_dashboard.formats import safe_cell
 
-from .. import charts
-from ..selectors import dashboards
-from ..selectors.dashboards import Filters
-from ..services.recompute import snapshot_generation
+from ..engine import snapshot_generation
+from . import charts, maps, selectors
+from .filters import Filters
+from .panels import panels_for
+from .rows import cached, office_by_code, region_by_code
 
 PAGE_CACHE_SECONDS = 300
 
 
 def _get_region_for_user(request, code):
-    region = dashboards.region_by_code(code)
+    region = region_by_code(code)
     if region is None or not can_view_region(request.user, region):
         raise Http404
     return region
 
 
 def _get_office_for_user(request, code):
-    office = dashboards.office_by_code(code)
+    office = office_by_code(code)
     if office is None or not can_view_office(request.user, office):
         raise Http404
     return office
@@ -97,13 +94,13 @@ def _page_key(filters, *extra):
 
 
 def _region_body(request, region, filters):
-    data = dashboards.region_dashboard(region=region, period=filters.period, segment=filters.segment)
+    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment)
     context = {
         "data": data,
         "filters": filters,
         "figures": charts.region_figures(data, segment=filters.segment),
-        "geo_available": dashboards.boundaries_available(region),
-        "funding": dashboards.funding_panel_for(region=region, period=data["period"]),
+        "geo_available": maps.boundaries_available(region),
+        "panels": panels_for(region=region, period=data["period"]),
     }
     return render_to_string("coverage/partials/region_body.html", context, request)
 
@@ -115,13 +112,13 @@ def region_dashboard(request, code):
     it is rendered once per generation, filters, language and day and then served from the cache."""
     region = _get_region_for_user(request, code)
     filters = Filters.from_query(request.GET)
-    key = _page_key(filters, dashboards.boundaries_available(region))
-    body = dashboards.cached("page-region", code, *key, compute=lambda: _region_body(request, region, filters))
+    key = _page_key(filters, maps.boundaries_available(region))
+    body = cached("page-region", code, *key, compute=lambda: _region_body(request, region, filters))
     return render(request, "coverage/dashboard.html", {"title": region.name, "body": body})
 
 
 def _office_body(request, office, filters):
-    data = dashboards.office_dashboard(office=office, period=filters.period, segment=filters.segment)
+    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment)
     context = {"data": data, "filters": filters, "figures": charts.office_figures(data, segment=filters.segment)}
     return render_to_string("coverage/partials/office_body.html", context, request)
 
@@ -131,9 +128,7 @@ def _office_body(request, office, filters):
 def office_dashboard(request, code):
     office = _get_office_for_user(request, code)
     filters = Filters.from_query(request.GET)
-    body = dashboards.cached(
-        "page-office", code, *_page_key(filters), compute=lambda: _office_body(request, office, filters)
-    )
+    body = cached("page-office", code, *_page_key(filters), compute=lambda: _office_body(request, office, filters))
     return render(request, "coverage/dashboard.html", {"title": office.name, "body": body})
 
 
@@ -146,7 +141,7 @@ def _figure_json(figure, **extra):
 
 
 def _region_chart(region, filters, chart):
-    data = dashboards.region_dashboard(region=region, period=filters.period, segment=filters.segment)
+    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment)
     figure = charts.region_figures(data, segment=filters.segment, only=chart)
     extra = (
         {"boundaries_url": reverse("coverage:boundaries_json", kwargs={"code": region.code})} if chart == "peta" else {}
@@ -159,14 +154,14 @@ def _region_chart(region, filters, chart):
 def chart_json(request, code, chart):
     region = _get_region_for_user(request, code)
     filters = Filters.from_query(request.GET)
-    body = dashboards.cached(
+    body = cached(
         "chart-region", code, chart, *_page_key(filters), compute=lambda: _region_chart(region, filters, chart)
     )
     return HttpResponse(body, content_type="application/json")
 
 
 def _office_chart(office, filters, chart):
-    data = dashboards.office_dashboard(office=office, period=filters.period, segment=filters.segment)
+    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment)
     return _figure_json(charts.office_figures(data, segment=filters.segment, only=chart))
 
 
@@ -175,7 +170,7 @@ def _office_chart(office, filters, chart):
 def office_chart_json(request, code, chart):
     office = _get_office_for_user(request, code)
     filters = Filters.from_query(request.GET)
-    body = dashboards.cached(
+    body = cached(
         "chart-office", code, chart, *_page_key(filters), compute=lambda: _office_chart(office, filters, chart)
     )
     return HttpResponse(body, content_type="application/json")
@@ -189,7 +184,7 @@ NO_DATA = gettext_lazy("Belum ada data untuk grafik ini.")
 def boundaries_json(request, code):
     """The children's boundaries for the choropleth, simplified; an Indonesian message if absent."""
     region = _get_region_for_user(request, code)
-    collection = dashboards.boundaries_for(region=region)
+    collection = maps.boundaries_for(region=region)
     if not collection["available"]:
         collection = {**collection, "message": str(BOUNDARIES_MISSING)}
     response = JsonResponse(collection)
@@ -203,11 +198,11 @@ BOUNDARIES_MISSING = gettext_lazy("Peta tidak dapat ditampilkan: berkas batas wi
 # --- league table ----------------------------------------------------------------------------
 
 
-def _league_query(request):
+def league_query(request):
     """Level, parent and Kanwil of the league table from the query string; bad values fall back."""
     params = request.GET
     level = int(params["tingkat"]) if params.get("tingkat", "").isdigit() else Level.REGENCY
-    level = level if level in dashboards.LEAGUE_LEVELS else Level.REGENCY
+    level = level if level in selectors.LEAGUE_LEVELS else Level.REGENCY
     parent = Region.objects.filter(code=params.get("induk", "")).first() if params.get("induk") else None
     kanwil = (
         Office.objects.filter(code=params.get("kanwil", ""), kind="kanwil").first() if params.get("kanwil") else None
@@ -218,96 +213,19 @@ def _league_query(request):
 @login_required
 def league_table(request):
     filters = Filters.from_query(request.GET)
-    query = _league_query(request)
-    data = dashboards.league_table(period=filters.period, segment=filters.segment, **query)
+    query = league_query(request)
+    data = selectors.league_table(period=filters.period, segment=filters.segment, **query)
     context = {"data": data, "filters": filters, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "sorts": SORTS}
     return render(request, "coverage/league_table.html", context)
 
 
-@login_required
-def league_table_export(request, fmt):
-    filters = Filters.from_query(request.GET)
-    query = _league_query(request)
-    data = dashboards.league_table(period=filters.period, segment=filters.segment, **query)
-    header, rows = _export_rows(data)
-    name = f"peringkat-ucj-{data['period']:%Y-%m}" if data["period"] else "peringkat-ucj"
-    return _xlsx_response(header, rows, name) if fmt == "xlsx" else _csv_response(header, rows, name)
-
-
-LEAGUE_LEVEL_CHOICES = [(level.value, level.label) for level in dashboards.LEAGUE_LEVELS]
+LEAGUE_LEVEL_CHOICES = [(level.value, level.label) for level in selectors.LEAGUE_LEVELS]
 SORTS = [
     ("cakupan", gettext_lazy("Cakupan")),
     ("capaian", gettext_lazy("Capaian target sendiri")),
     ("naik_bulan", gettext_lazy("Kenaikan sebulan (pp)")),
     ("naik_tahun", gettext_lazy("Kenaikan setahun (pp)")),
 ]
-
-
-def _export_rows(data):
-    header = [
-        _("Peringkat"), _("Kode"), _("Nama"), _("Periode"), _("Peserta aktif"), _("Penduduk bekerja"),
-        _("Cakupan total (%)"), _("Cakupan PU (%)"), _("Cakupan BPU (%)"), _("Target sendiri"), _("Target (%)"),
-        _("Target (peserta)"), _("Kesenjangan (peserta)"), _("Capaian target (%)"), _("Perubahan sebulan (pp)"),
-        _("Perubahan setahun (pp)"), _("Perubahan peringkat"), _("Kategori"), _("Status"), _("Sumber penyebut"),
-        _("Sumber target"),
-    ]  # fmt: skip
-    rows = []
-    for row in data["rows"]:
-        target = row["own_target"] or {}
-        status = _("sementara") if row["is_provisional"] else _("terverifikasi")
-        if row["is_revised"]:
-            status = f"{status}, {_('revisi')} {row['revision']}"
-        rows.append(
-            [
-                row["position"], row["code"], row["name"], f"{row['period']:%Y-%m}", row["active_total"],
-                row["workers_total"], _round(row["coverage_total"]), _round(row["coverage_pu"]),
-                _round(row["coverage_bpu"]), target.get("series_name", ""), target.get("target_percent"),
-                target.get("target_participants"), target.get("gap_participants"), _round(row["attainment"]),
-                _round(row["delta_mom_pp"]), _round(row["delta_yoy_pp"]), row["rank_change"],
-                str(row["category_label"]), status, row["denominator_source"], target.get("source", ""),
-            ]
-        )  # fmt: skip
-    return [str(h) for h in header], rows
-
-
-def _round(value, digits=2):
-    return None if value is None else round(value, digits)
-
-
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}".replace(".", ",")  # Indonesian decimal comma, no grouping: Excel reads a number
-    return safe_cell(value if isinstance(value, str) else str(value))
-
-
-def _csv_response(header, rows, name):
-    """Semicolon-separated with a BOM: how Excel with Indonesian settings opens a CSV."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([safe_cell(h) for h in header])
-    writer.writerows([_csv_value(v) for v in row] for row in rows)
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
-
-
-def _xlsx_response(header, rows, name):
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Peringkat"))
-    sheet.append([safe_cell(h) for h in header])
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
 
 
 # --- action list -----------------------------------------------------------------------------
@@ -317,5 +235,5 @@ def _xlsx_response(header, rows, name):
 def action_list(request, code):
     office = _get_office_for_user(request, code)
     filters = Filters.from_query(request.GET)
-    data = dashboards.action_list(office=office, period=filters.period)
+    data = selectors.action_list(office=office, period=filters.period)
     return render(request, "coverage/action_list.html", {"office": office, "data": data, "filters": filters})

@@ -15,12 +15,16 @@ from django.views.decorators.http import require_GET
 from regions.models import Region, Role
 from regions.selectors import can_edit_region, can_verify_region, user_has_role, user_is_admin
 from ucj_dashboard.months import add_months
+from ucj_dashboard.spreadsheets import parse_period
 
-from ..forms import EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
-from ..importers import counts_template, parse_period
-from ..models import ImportBatch, ImportStatus, ParticipantCount
-from ..selectors import entry as selectors
-from ..services import entry as services
+from ..engine import period_close, period_is_closed, period_reopen
+from ..models import ImportBatch, ImportStatus, ParticipantCount, ReportingPeriod
+from ..rules import due_date
+from . import selectors
+from .forms import EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
+from .importer import counts_template, import_batch_apply, import_batch_preview
+from .services import entry_grid_save
+from .verification import participant_counts_return, participant_counts_verify
 
 DIFF_LIMIT = 500
 
@@ -64,7 +68,7 @@ def entry_grid(request, code):
         changes = form.changes() if form.is_valid() or hasattr(form, "cleaned_data") else []
         if not form.errors:
             try:
-                result = services.entry_grid_save(
+                result = entry_grid_save(
                     region=region, period=period, user=request.user, changes=changes, submit="submit" in request.POST
                 )
             except ValidationError as exc:
@@ -72,7 +76,7 @@ def entry_grid(request, code):
             else:
                 _flash_save(request, result)
                 return redirect(f"{request.path}?periode={period:%Y-%m}")
-    context = {"region": region, "period": period, "form": form, "closed": selectors.period_is_closed(period)}
+    context = {"region": region, "period": period, "form": form, "closed": period_is_closed(period)}
     return render(request, "coverage/entry/grid.html", context)
 
 
@@ -105,15 +109,13 @@ def _verification_decide(request):
     versions = {c.pk: int(request.POST.get(f"v-{c.pk}") or c.version) for c in counts}
     try:
         if request.POST.get("action") == "return":
-            services.participant_counts_return(
+            participant_counts_return(
                 counts=counts, user=request.user, reason=request.POST.get("reason", ""), expected_versions=versions
             )
             messages.success(request, _("%(n)s angka dikembalikan ke Pemda.") % {"n": len(counts)})
         else:
             notes = {c.pk: request.POST.get(f"note-{c.pk}", "") for c in counts}
-            services.participant_counts_verify(
-                counts=counts, user=request.user, notes=notes, expected_versions=versions
-            )
+            participant_counts_verify(counts=counts, user=request.user, notes=notes, expected_versions=versions)
             messages.success(request, _("%(n)s angka diverifikasi.") % {"n": len(counts)})
     except ValidationError as exc:
         _flash_errors(request, exc)
@@ -130,9 +132,9 @@ def submission_tracker(request):
     context = {
         "period": period,
         "rows": rows,
-        "due": services.due_date(period),
+        "due": due_date(period),
         "submitted": sum(1 for row in rows if row.submitted),
-        "reporting": selectors.reporting_period(period=period),
+        "reporting": ReportingPeriod.objects.filter(period=period).first(),
         "reopen_form": ReopenForm(),
         "is_admin": user_is_admin(request.user),
     }
@@ -140,16 +142,14 @@ def submission_tracker(request):
 
 
 def _period_action(request, period):
-    """Close or reopen a month (admins): the functions of coverage.services.publishing."""
+    """Close or reopen a month (admins): coverage.engine.publishing."""
     _require(user_is_admin(request.user))
-    from ..services import publishing
-
     try:
         if request.POST.get("action") == "reopen":
-            publishing.period_reopen(period=period, user=request.user, reason=request.POST.get("reason", ""))
+            period_reopen(period=period, user=request.user, reason=request.POST.get("reason", ""))
             messages.success(request, _("Periode dibuka kembali."))
         else:
-            publishing.period_close(period=period, user=request.user)
+            period_close(period=period, user=request.user)
             messages.success(request, _("Periode ditutup dan snapshot dipublikasikan."))
     except ValidationError as exc:
         _flash_errors(request, exc)
@@ -169,7 +169,7 @@ def import_counts(request):
     batch = report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch, report = services.import_batch_preview(
+        batch, report = import_batch_preview(
             user=request.user, file=upload, filename=upload.name, submit=form.cleaned_data["submit"]
         )
     apply_form = ImportApplyForm(initial={"batch": batch.pk}) if batch else None
@@ -182,7 +182,7 @@ def _import_apply(request):
         raise Http404
     batch = get_object_or_404(ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user)
     try:
-        report = services.import_batch_apply(
+        report = import_batch_apply(
             batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"]
         )
     except ValidationError as exc:

@@ -1,4 +1,4 @@
-"""Forms of the coverage app: the entry grid (Indonesian numbers), the import upload and the
+"""Forms of the entry workflow: the entry grid (Indonesian numbers), the import upload and the
 verification decisions. They parse input; the services decide."""
 
 from django import forms
@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ucj_dashboard.formats import NumberFormatError, format_number, parse_number
 
-from .rules import MEASURE_LABELS, MEASURES
-from .selectors.entry import SEGMENTS
-from .services.entry import CellChange
+from .selectors import SEGMENTS
+from .services import CellChange
+from .validation import MEASURE_LABELS, MEASURES
 
 
 class IndonesianIntegerField(forms.CharField):

@@ -1,5 +1,4 @@
-"""Pemda entry: saving counts with optimistic locking, the submit / verify / return workflow,
-admins' rule overrides and the submission reminders.
+"""Pemda entry: saving counts with optimistic locking, and submitting them.
 
 Every writer (the entry grid, the importer, admin, the commands) goes through these functions,
 so the same rules apply everywhere:
@@ -8,55 +7,47 @@ so the same rules apply everywhere:
 - a closed month (``ReportingPeriod.status == closed``) is locked: every write is refused;
 - a save names the ``version`` it read; a different current version means someone else saved
   in between and the save is refused (never a silent overwrite);
-- rule errors block (``coverage.rules``); warnings are returned to the caller;
+- rule errors block (``coverage.entry.validation``); warnings are returned to the caller;
 - the audit trail is django-simple-history, with the "why" in ``history_change_reason``;
 - a change that affects coverage (anything submitted or verified, before or after) schedules
   ``recompute_schedule`` in the same transaction. Drafts never count.
+
+The verifier's decisions are ``verification``; the submission reminders ``reminders``.
 """
 
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from types import SimpleNamespace
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from regions.selectors import can_edit_region, can_verify_region, user_is_admin
+from regions.selectors import can_edit_region
 from ucj_dashboard.formats import format_period
-from ucj_dashboard.months import add_months
 
-from .. import rules
+from ..engine import closed_periods, recompute_schedule
 from ..models import (
     COUNTED_STATUSES,
     EntryStatus,
-    ImportBatch,
-    ImportStatus,
     ParticipantCount,
-    ReminderKind,
-    ReportingPeriod,
-    ReportingStatus,
     RuleCode,
-    RuleOverride,
     Severity,
     Source,
-    SubmissionReminder,
-    ValidationRule,
 )
-from .recompute import recompute_schedule
+from . import validation
+from .impact import coverage_impact
+from .selectors import grid_counts
 
-MEASURES = rules.MEASURES
+MEASURES = validation.MEASURES
 # Above this many changed regions in one month, one full recompute of the month is cheaper
 # than one incremental run per region.
 RECOMPUTE_REGION_LIMIT = 20
 _CLEAN_EXCLUDE = ["region", "entered_by", "verified_by"]
-_UPDATE_FIELDS = [
+UPDATE_FIELDS = [
     *MEASURES,
     "status",
     "version",
@@ -130,7 +121,7 @@ class CellPlan:
     def diff(self):
         """(label, old, new) of the measures that change."""
         return [
-            (rules.MEASURE_LABELS[name], self.old.get(name), self.new.get(name))
+            (validation.MEASURE_LABELS[name], self.old.get(name), self.new.get(name))
             for name in MEASURES
             if self.old.get(name) != self.new.get(name)
         ]
@@ -146,7 +137,7 @@ class CellPlan:
 
     @property
     def label(self):
-        return _cell_label(self.region, self.segment, self.period)
+        return cell_label(self.region, self.segment, self.period)
 
 
 @dataclass
@@ -183,7 +174,7 @@ class SaveResult:
     warnings: list = field(default_factory=list)
 
 
-def _cell_label(region, segment, period):
+def cell_label(region, segment, period):
     return f"{region.name} {segment} {format_period(period)}"
 
 
@@ -193,12 +184,12 @@ def _user_label(user):
     return user.get_full_name() or user.username
 
 
-def _stale_message(region, segment, period, existing):
+def stale_message(region, segment, period, existing):
     return _(
         "Angka %(cell)s sudah diubah oleh %(user)s (versi %(version)s) sejak Anda membukanya. Muat ulang "
         "halaman untuk melihat angka terbaru, lalu ulangi perubahan Anda."
     ) % {
-        "cell": _cell_label(region, segment, period),
+        "cell": cell_label(region, segment, period),
         "user": _user_label(existing.entered_by if existing else None),
         "version": existing.version if existing else 0,
     }
@@ -208,14 +199,6 @@ def closed_message(period):
     return _("Periode %(period)s sudah ditutup: data terkunci. Admin dapat membukanya kembali dengan alasan.") % {
         "period": format_period(period)
     }
-
-
-def closed_periods(periods) -> set:
-    return set(
-        ReportingPeriod.objects.filter(period__in=set(periods), status=ReportingStatus.CLOSED).values_list(
-            "period", flat=True
-        )
-    )
 
 
 def _status_after(existing, values_changed, submit):
@@ -277,26 +260,22 @@ def participant_counts_check(*, changes, user, submit=False, lock=False, with_im
             )
         seen.add(key)
         if change.expected_version is not None and change.expected_version != (stored.version if stored else 0):
-            plan.violations.append(
-                _error("stale", _stale_message(change.region, change.segment, change.period, stored))
-            )
+            plan.violations.append(_error("stale", stale_message(change.region, change.segment, change.period, stored)))
         plans.append(plan)
 
     # Unchanged cells are not re-judged: re-importing the same file must stay a no-op.
     to_check = [plan for plan in plans if plan.action != "unchanged"]
-    for plan, found in zip(to_check, rules.evaluate(to_check), strict=True):
+    for plan, found in zip(to_check, validation.evaluate(to_check), strict=True):
         plan.violations.extend(found)
 
     result = CheckResult(plans=plans, fingerprint=_fingerprint(plans))
     if with_impact:
-        from ..selectors.entry import coverage_impact
-
         result.impact = coverage_impact(plans=plans)
     return result
 
 
 def _error(rule, message):
-    return rules.Violation(rule, Severity.ERROR, message)
+    return validation.Violation(rule, Severity.ERROR, message)
 
 
 def _out_of_scope_message(region):
@@ -361,7 +340,7 @@ def participant_counts_save_many(*, changes, user, reason, submit=False, checked
                     bulk_create_with_history(creates, ParticipantCount, batch_size=2000, default_user=user)
                 if updates:
                     bulk_update_with_history(
-                        updates, ParticipantCount, _UPDATE_FIELDS, batch_size=2000, default_user=user
+                        updates, ParticipantCount, UPDATE_FIELDS, batch_size=2000, default_user=user
                     )
         except IntegrityError as exc:
             raise ValidationError(
@@ -369,7 +348,7 @@ def participant_counts_save_many(*, changes, user, reason, submit=False, checked
             ) from exc
         result.created, result.updated = len(creates), len(updates)
         result.warnings = check.warnings
-        _schedule_recompute([p for p in check.plans if p.affects_coverage], reason)
+        schedule_recompute([p for p in check.plans if p.affects_coverage], reason)
     return result
 
 
@@ -390,7 +369,7 @@ def _apply_plan(count, plan, user, now):
     count.updated_at = now
 
 
-def _schedule_recompute(plans, reason):
+def schedule_recompute(plans, reason):
     regions_by_period = defaultdict(dict)
     for plan in plans:
         regions_by_period[plan.period][plan.region.pk] = plan.region
@@ -418,8 +397,6 @@ def entry_grid_save(*, region, period, user, changes, submit=False) -> SaveResul
     (``region`` and its children) is submitted in the same transaction."""
     changes = list(changes)
     if submit:
-        from ..selectors.entry import grid_counts
-
         changed = {(c.region.pk, c.segment) for c in changes}
         for count in grid_counts(region=region, period=period).filter(
             status__in=[EntryStatus.DRAFT, EntryStatus.RETURNED]
@@ -440,274 +417,3 @@ def participant_counts_submit(*, counts, user) -> SaveResult:
     if not changes:
         raise ValidationError(_("Tidak ada data draf untuk diajukan."))
     return participant_counts_save_many(changes=changes, user=user, reason=_("Diajukan"), submit=True)
-
-
-# --- verification -------------------------------------------------------------------------------
-
-
-def _lock(counts):
-    pks = [c.pk for c in counts]
-    return list(
-        ParticipantCount.objects.select_for_update(of=("self",))
-        .select_related("region", "entered_by")
-        .filter(pk__in=pks)
-        .order_by("region__code", "segment")
-    )
-
-
-def _check_decision(locked, user, expected_versions, allowed, verb):
-    closed = closed_periods(c.period for c in locked)
-    allowed_regions = {}
-    errors = []
-    for count in locked:
-        if count.region_id not in allowed_regions:
-            allowed_regions[count.region_id] = can_verify_region(user, count.region)
-        if not allowed_regions[count.region_id]:
-            raise PermissionDenied(
-                _("Anda tidak berwenang memverifikasi data %(region)s.") % {"region": count.region.name}
-            )
-        if count.period in closed:
-            errors.append(closed_message(count.period))
-        elif expected_versions and expected_versions.get(count.pk, count.version) != count.version:
-            errors.append(_stale_message(count.region, count.segment, count.period, count))
-        elif count.status not in allowed:
-            errors.append(
-                _("%(cell)s berstatus %(status)s sehingga tidak dapat %(verb)s.")
-                % {
-                    "cell": _cell_label(count.region, count.segment, count.period),
-                    "status": count.get_status_display(),
-                    "verb": verb,
-                }
-            )
-    if errors:
-        raise ValidationError(list(dict.fromkeys(errors)))
-
-
-def participant_counts_verify(*, counts, user, notes=None, expected_versions=None) -> list:
-    """Verify submitted counts. A count flagged by a change rule needs an "explained jump" note
-    (given here or already on the count); the note is stored on the count for the charts."""
-    notes = {pk: text.strip() for pk, text in (notes or {}).items() if text and text.strip()}
-    with transaction.atomic():
-        locked = _lock(counts)
-        if not locked:
-            raise ValidationError(_("Pilih data yang akan diverifikasi."))
-        _check_decision(locked, user, expected_versions, (EntryStatus.SUBMITTED,), _("diverifikasi"))
-        from ..selectors.entry import jump_warnings
-
-        errors = []
-        for pk, found in jump_warnings(locked).items():
-            count = next(c for c in locked if c.pk == pk)
-            if not notes.get(pk) and not count.note:
-                errors.append(
-                    _('Isi catatan "lonjakan dijelaskan" untuk %(cell)s sebelum memverifikasi: %(warning)s')
-                    % {"cell": _cell_label(count.region, count.segment, count.period), "warning": found[0].message}
-                )
-        if errors:
-            raise ValidationError(errors)
-        now = timezone.now()
-        for count in locked:
-            count.status, count.verified_by, count.verified_at = EntryStatus.VERIFIED, user, now
-            count.version += 1
-            count.updated_at = now
-            why = _("Diverifikasi")
-            if notes.get(count.pk):
-                count.note = notes[count.pk]
-                why = _("Diverifikasi; lonjakan dijelaskan: %(note)s") % {"note": count.note}
-            count._change_reason = why[:100]
-        bulk_update_with_history(locked, ParticipantCount, _UPDATE_FIELDS, default_user=user)
-        _schedule_counts(locked, _("verifikasi"))
-    return locked
-
-
-def participant_counts_return(*, counts, user, reason, expected_versions=None) -> list:
-    """Send submitted (or verified) counts back to the Pemda with a reason; they stop counting."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Alasan pengembalian wajib diisi."))
-    with transaction.atomic():
-        locked = _lock(counts)
-        if not locked:
-            raise ValidationError(_("Pilih data yang akan dikembalikan."))
-        allowed = (EntryStatus.SUBMITTED, EntryStatus.VERIFIED)
-        _check_decision(locked, user, expected_versions, allowed, _("dikembalikan"))
-        now = timezone.now()
-        for count in locked:
-            count.status, count.return_reason = EntryStatus.RETURNED, reason
-            count.verified_by, count.verified_at = None, None
-            count.version += 1
-            count.updated_at = now
-            count._change_reason = (_("Dikembalikan: %(reason)s") % {"reason": reason})[:100]
-        bulk_update_with_history(locked, ParticipantCount, _UPDATE_FIELDS, default_user=user)
-        _schedule_counts(locked, _("dikembalikan"))
-    return locked
-
-
-def _schedule_counts(counts, reason):
-    plans = [SimpleNamespace(period=c.period, region=c.region) for c in counts]
-    _schedule_recompute(plans, reason)
-
-
-# --- admin configuration ----------------------------------------------------------------------
-
-
-def validation_rules_ensure_defaults() -> int:
-    """Create the rule rows admins edit, with the defaults of ``coverage.rules``; idempotent."""
-    existing = set(ValidationRule.objects.values_list("code", flat=True))
-    missing = [
-        ValidationRule(code=code, severity=config.severity, threshold=config.threshold)
-        for code, config in rules.DEFAULTS.items()
-        if code not in existing
-    ]
-    ValidationRule.objects.bulk_create(missing, ignore_conflicts=True)
-    return len(missing)
-
-
-def rule_override_save(*, override: RuleOverride, user) -> RuleOverride:
-    """An admin's exception to a denominator rule for a region; the reason is mandatory."""
-    if not user_is_admin(user):
-        raise PermissionDenied(_("Hanya admin yang dapat membuat pengecualian aturan."))
-    if not (override.reason or "").strip():
-        raise ValidationError({"reason": _("Alasan pengecualian wajib diisi.")})
-    if override.period:
-        override.period = override.period.replace(day=1)
-    if override.pk is None:
-        override.created_by = user
-    override.full_clean()
-    override._change_reason = override.reason[:100]
-    override.save()
-    return override
-
-
-# --- reminders --------------------------------------------------------------------------------
-
-
-def due_date(period: date) -> date:
-    """Submissions of ``period`` are due on SUBMISSION_DUE_DAY of the next month."""
-    import calendar
-
-    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
-    return date(year, month, min(settings.SUBMISSION_DUE_DAY, calendar.monthrange(year, month)[1]))
-
-
-def submission_reminders_send(*, today=None) -> int:
-    """E-mail the operators of regions that have not submitted last month's figures.
-
-    A reminder goes out from REMINDER_DAYS_BEFORE days before the due date, an overdue notice
-    after it; each at most once per operator, region and month, so re-running is harmless.
-    """
-    from ..selectors.entry import submission_tracker_rows
-
-    today = today or timezone.localdate()
-    period = add_months(today, -1)
-    due = due_date(period)
-    if today > due:
-        kind = ReminderKind.OVERDUE
-    elif (due - today).days <= settings.SUBMISSION_REMINDER_DAYS_BEFORE:
-        kind = ReminderKind.REMINDER
-    else:
-        return 0
-    sent = 0
-    for row in submission_tracker_rows(period=period, today=today):
-        if row.submitted:
-            continue
-        for operator in row.operators:
-            if not operator.email or not operator.is_active:
-                continue
-            _reminder, created = SubmissionReminder.objects.get_or_create(
-                user=operator, region=row.region, period=period, kind=kind
-            )
-            if not created:
-                continue
-            send_mail(*_reminder_mail(kind, row.region, period, due), [operator.email])
-            sent += 1
-    return sent
-
-
-def _reminder_mail(kind, region, period, due):
-    params = {"region": region.name, "period": format_period(period), "due": f"{due.day} {format_period(due)}"}
-    if kind == ReminderKind.OVERDUE:
-        subject = _("Terlambat: data kepesertaan %(period)s %(region)s belum diajukan") % params
-        body = (
-            _(
-                "Data kepesertaan %(region)s untuk %(period)s belum diajukan, padahal batas waktunya %(due)s.\n"
-                "Buka menu Entri Data di Dashboard UCJ, isi atau impor angkanya, lalu ajukan."
-            )
-            % params
-        )
-    else:
-        subject = _("Pengingat: data kepesertaan %(period)s %(region)s, batas %(due)s") % params
-        body = (
-            _(
-                "Data kepesertaan %(region)s untuk %(period)s belum diajukan. Batas waktunya %(due)s.\n"
-                "Buka menu Entri Data di Dashboard UCJ, isi atau impor angkanya, lalu ajukan."
-            )
-            % params
-        )
-    return subject, body, settings.DEFAULT_FROM_EMAIL
-
-
-# --- spreadsheet import -----------------------------------------------------------------------
-
-
-def import_batch_preview(*, user, file, filename, submit=False):
-    """Dry run of an uploaded file; when it has no errors the file is kept for the apply.
-
-    Returns ``(batch or None, report)``; nothing is written to the counts.
-    """
-    from ..importers import MAX_UPLOAD_BYTES, ImportReport, RowError, counts_import
-
-    size = getattr(file, "size", None)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        report = ImportReport(filename=str(filename), sha256="")
-        report.errors.append(
-            RowError(None, "", "", _("Berkas terlalu besar; batasnya %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES >> 20})
-        )
-        return None, report
-    data = file.read() if hasattr(file, "read") else bytes(file)
-    report = counts_import(file=data, filename=filename, user=user, dry_run=True, submit=submit)
-    if not report.ok:
-        return None, report
-    batch = ImportBatch.objects.create(
-        user=user,
-        filename=str(filename)[:255],
-        sha256=report.sha256,
-        content=data,
-        submit=submit,
-        fingerprint=report.check.fingerprint,
-        rows_read=report.rows_read,
-        summary=_import_summary(report),
-    )
-    return batch, report
-
-
-def import_batch_apply(*, batch, user, acknowledge_warnings=False):
-    """Apply a previewed file, all-or-nothing; refused if the data changed since the dry run."""
-    from ..importers import counts_import
-
-    if batch.user_id != user.pk:
-        raise PermissionDenied(_("Berkas ini diunggah oleh pengguna lain."))
-    if batch.status != ImportStatus.PREVIEWED:
-        raise ValidationError(_("Berkas ini sudah diterapkan; unggah lagi untuk impor baru."))
-    with transaction.atomic():
-        report = counts_import(
-            file=bytes(batch.content),
-            filename=batch.filename,
-            user=user,
-            dry_run=False,
-            submit=batch.submit,
-            acknowledge_warnings=acknowledge_warnings,
-            fingerprint=batch.fingerprint,
-        )
-        if report.applied:
-            batch.status, batch.applied_at = ImportStatus.APPLIED, timezone.now()
-            batch.summary = _import_summary(report)
-            batch.save(update_fields=["status", "applied_at", "summary"])
-    return report
-
-
-def _import_summary(report):
-    check = report.check
-    summary = {"rows": report.rows_read, "errors": len(report.errors), "warnings": len(report.warnings)}
-    if check is not None:
-        summary |= {"created": check.created, "updated": check.updated, "unchanged": check.unchanged}
-    return summary

@@ -5,8 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ucj_dashboard.months import month_start
+
 from ..models import ReportingPeriod, ReportingStatus, Snapshot
-from .recompute import coverage_recompute, month_start
+from .recompute import coverage_recompute
 
 
 @transaction.atomic
@@ -51,3 +53,17 @@ def period_reopen(*, period, user, reason) -> ReportingPeriod:
     reporting.history_user = user
     reporting.save(update_fields=["status", "reopen_reason"])
     return reporting
+
+
+def period_is_closed(period) -> bool:
+    """True once the month has been closed (its entries are locked, its snapshots published)."""
+    return ReportingPeriod.objects.filter(period=month_start(period), status=ReportingStatus.CLOSED).exists()
+
+
+def closed_periods(periods) -> set:
+    """The months among ``periods`` that are closed."""
+    return set(
+        ReportingPeriod.objects.filter(period__in=set(periods), status=ReportingStatus.CLOSED).values_list(
+            "period", flat=True
+        )
+    )

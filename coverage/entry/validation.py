@@ -16,14 +16,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from regions.models import Denominator, SegmentGroup
+from regions.selectors import user_is_admin
 from ucj_dashboard.formats import format_number, format_period
 from ucj_dashboard.months import add_months
 
-from .models import ParticipantCount, RuleCode, RuleOverride, Severity, Source, ValidationRule
+from ..models import ParticipantCount, RuleCode, RuleOverride, Severity, Source, ValidationRule
 
 MEASURE_LABELS = {
     "active": gettext_lazy("Peserta aktif"),
@@ -278,3 +280,31 @@ def _denominator_rules(cell, config, context, month_totals, check_total):
         violation.override_reason = reason or ""
         found.append(violation)
     return found
+
+
+def validation_rules_ensure_defaults() -> int:
+    """Create the rule rows admins edit, with the defaults of ``coverage.rules``; idempotent."""
+    existing = set(ValidationRule.objects.values_list("code", flat=True))
+    missing = [
+        ValidationRule(code=code, severity=config.severity, threshold=config.threshold)
+        for code, config in DEFAULTS.items()
+        if code not in existing
+    ]
+    ValidationRule.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)
+
+
+def rule_override_save(*, override: RuleOverride, user) -> RuleOverride:
+    """An admin's exception to a denominator rule for a region; the reason is mandatory."""
+    if not user_is_admin(user):
+        raise PermissionDenied(_("Hanya admin yang dapat membuat pengecualian aturan."))
+    if not (override.reason or "").strip():
+        raise ValidationError({"reason": _("Alasan pengecualian wajib diisi.")})
+    if override.period:
+        override.period = override.period.replace(day=1)
+    if override.pk is None:
+        override.created_by = user
+    override.full_clean()
+    override._change_reason = override.reason[:100]
+    override.save()
+    return override

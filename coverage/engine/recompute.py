@@ -1,5 +1,4 @@
-"""Recomputing coverage: run the engine under a per-month lock, schedule recomputes through the
-outbox, and keep the cache generation that dashboards key on. The SQL is in ``engine``.
+"""Recomputing coverage: run the engine's SQL (``sql``) under a per-month lock.
 
 Rules (see also the coverage.models docstring and docs/RULES.md):
 - effective cell = BPJS count if one is submitted/verified, else the Pemda count if
@@ -18,20 +17,17 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
-from regions.models import Region
-from ucj_dashboard.months import add_months, month_start
+from ucj_dashboard.months import month_start
 
-from ..models import RecomputeRequest
-from .engine import SnapshotEngine
+from ..models import ParticipantCount, RecomputeRequest, Snapshot
+from .generation import bump_generation
+from .sql import SnapshotEngine
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "coverage:snapshot-generation"
 LOCK_NAMESPACE = 4_223_000  # pg_advisory_xact_lock(namespace, yyyymm)
 
 
@@ -40,73 +36,6 @@ class RecomputeResult:
     periods: list
     regions: int | None
     snapshots_written: int
-
-
-def snapshot_generation() -> int:
-    """A number every recompute bumps: snapshot caches key on it."""
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
-    return int(value)
-
-
-def _bump_generation():
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
-
-
-# --- scheduling -----------------------------------------------------------------------------
-
-
-def recompute_schedule(*, region, periods, reason=""):
-    """Record that ``region`` needs a recompute for ``periods`` and queue it on commit.
-
-    Call inside the transaction that makes the change. The outbox row commits with the change,
-    so if the broker is down the recompute is not lost: the periodic drain picks it up.
-    """
-    periods = sorted({month_start(p) for p in periods})
-    requests = RecomputeRequest.objects.bulk_create(
-        [RecomputeRequest(period=p, region=region, reason=reason[:100]) for p in periods]
-    )
-    ids = [r.pk for r in requests]
-
-    def _enqueue():
-        from ..tasks import recompute_requests
-
-        try:
-            recompute_requests.delay(ids)
-        except (KombuOperationalError, OSError):  # broker unreachable: the outbox keeps the work
-            logger.warning("Could not queue recompute %s; left in the outbox.", ids, exc_info=True)
-
-    transaction.on_commit(_enqueue)
-    return ids
-
-
-def recompute_drain_outbox(*, ids=None, limit=500):
-    """Process pending outbox rows (all, or the given ids): one incremental run per period."""
-    pending = RecomputeRequest.objects.filter(processed_at__isnull=True)
-    if ids is not None:
-        pending = pending.filter(pk__in=ids)
-    rows = list(pending.order_by("period", "pk").values_list("pk", "period", "region_id")[:limit])
-    by_period = {}
-    for pk, period, region_id in rows:
-        entry = by_period.setdefault(period, ([], set()))
-        entry[0].append(pk)
-        entry[1].add(region_id)
-    processed = 0
-    for period, (pks, region_ids) in sorted(by_period.items()):
-        regions = None if None in region_ids else list(Region.objects.filter(pk__in=region_ids))
-        coverage_recompute(periods=[period], regions=regions)
-        processed += RecomputeRequest.objects.filter(pk__in=pks, processed_at__isnull=True).update(
-            processed_at=timezone.now()
-        )
-    return processed
-
-
-# --- the engine -----------------------------------------------------------------------------
 
 
 def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
@@ -131,7 +60,7 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
             RecomputeRequest.objects.filter(
                 processed_at__isnull=True, period__in=periods, created_at__lt=engine.now
             ).update(processed_at=timezone.now())
-    transaction.on_commit(_bump_generation)
+    transaction.on_commit(bump_generation)
     return RecomputeResult(periods=periods, regions=len(regions) if regions else None, snapshots_written=written)
 
 
@@ -161,8 +90,6 @@ def _months_with_counts(periods):
     """A month is reported once it has counts; funded batches alone do not make a month (a batch
     running into months not yet reported must not look like a collapse in coverage). A month that
     already has snapshots is kept so that removing its last counts blanks them."""
-    from ..models import ParticipantCount, Snapshot
-
     return [
         p
         for p in sorted(periods)
@@ -177,14 +104,3 @@ def _lock_periods(periods):
     with connection.cursor() as cursor:
         for period in periods:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, period.year * 100 + period.month])
-
-
-__all__ = [
-    "RecomputeResult",
-    "add_months",
-    "month_start",
-    "coverage_recompute",
-    "recompute_drain_outbox",
-    "recompute_schedule",
-    "snapshot_generation",
-]

@@ -1,0 +1,91 @@
+"""The league table as CSV or XLSX, safe from formula injection (``ucj_dashboard.formats.safe_cell``)."""
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from ucj_dashboard.formats import safe_cell
+
+from . import selectors
+from .filters import Filters
+from .views import league_query
+
+
+@login_required
+def league_table_export(request, fmt):
+    filters = Filters.from_query(request.GET)
+    query = league_query(request)
+    data = selectors.league_table(period=filters.period, segment=filters.segment, **query)
+    header, rows = _export_rows(data)
+    name = f"peringkat-ucj-{data['period']:%Y-%m}" if data["period"] else "peringkat-ucj"
+    return _xlsx_response(header, rows, name) if fmt == "xlsx" else _csv_response(header, rows, name)
+
+
+def _export_rows(data):
+    header = [
+        _("Peringkat"), _("Kode"), _("Nama"), _("Periode"), _("Peserta aktif"), _("Penduduk bekerja"),
+        _("Cakupan total (%)"), _("Cakupan PU (%)"), _("Cakupan BPU (%)"), _("Target sendiri"), _("Target (%)"),
+        _("Target (peserta)"), _("Kesenjangan (peserta)"), _("Capaian target (%)"), _("Perubahan sebulan (pp)"),
+        _("Perubahan setahun (pp)"), _("Perubahan peringkat"), _("Kategori"), _("Status"), _("Sumber penyebut"),
+        _("Sumber target"),
+    ]  # fmt: skip
+    rows = []
+    for row in data["rows"]:
+        target = row["own_target"] or {}
+        status = _("sementara") if row["is_provisional"] else _("terverifikasi")
+        if row["is_revised"]:
+            status = f"{status}, {_('revisi')} {row['revision']}"
+        rows.append(
+            [
+                row["position"], row["code"], row["name"], f"{row['period']:%Y-%m}", row["active_total"],
+                row["workers_total"], _round(row["coverage_total"]), _round(row["coverage_pu"]),
+                _round(row["coverage_bpu"]), target.get("series_name", ""), target.get("target_percent"),
+                target.get("target_participants"), target.get("gap_participants"), _round(row["attainment"]),
+                _round(row["delta_mom_pp"]), _round(row["delta_yoy_pp"]), row["rank_change"],
+                str(row["category_label"]), status, row["denominator_source"], target.get("source", ""),
+            ]
+        )  # fmt: skip
+    return [str(h) for h in header], rows
+
+
+def _round(value, digits=2):
+    return None if value is None else round(value, digits)
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".replace(".", ",")  # Indonesian decimal comma, no grouping: Excel reads a number
+    return safe_cell(value if isinstance(value, str) else str(value))
+
+
+def _csv_response(header, rows, name):
+    """Semicolon-separated with a BOM: how Excel with Indonesian settings opens a CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([safe_cell(h) for h in header])
+    writer.writerows([_csv_value(v) for v in row] for row in rows)
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _xlsx_response(header, rows, name):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Peringkat"))
+    sheet.append([safe_cell(h) for h in header])
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

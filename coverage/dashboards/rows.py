@@ -1,0 +1,199 @@
+"""Snapshot rows as the dashboards use them, and the cache every read goes through.
+
+Every read that touches ``Snapshot``/``SnapshotTarget`` goes through ``cached``, whose key holds
+the snapshot generation: each recompute bumps it, so a recompute invalidates the cached reads it
+affects and nothing needs to be deleted. Cached values are plain dicts and lists (codes, numbers,
+dates), never translated text, so one entry serves both languages.
+"""
+
+from django.core.cache import cache
+from django.db.models import F
+from django.db.models.functions import Coalesce
+
+from regions.models import Office, Region
+from ucj_dashboard.months import add_months
+
+from ..engine import snapshot_generation
+from ..models import Category, SeriesKind, Snapshot, SnapshotTarget, SubjectLevel
+from ..rules import (
+    month_target_reached,
+    monthly_pace,
+    months_remaining,
+    participants_needed_per_month,
+    projected_year_end,
+)
+
+CACHE_TIMEOUT = 6 * 60 * 60
+TREND_MONTHS = 24
+
+
+def cached(name, *parts, compute):
+    """``compute()`` once per snapshot generation and ``parts``; the value must pickle."""
+    key = "dash:{}:{}:{}".format(snapshot_generation(), name, ":".join(str(p) for p in parts))
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_TIMEOUT)
+    return value
+
+
+# Regions and offices change only with master-data loads: a short cache spares every page a query.
+SUBJECT_TIMEOUT = 5 * 60
+
+
+def region_by_code(code):
+    """The region (with its parent) or None; cached for a few minutes (unknown codes are not)."""
+    key = f"dash:subject:region:{code}"
+    region = cache.get(key)
+    if region is None:
+        region = Region.objects.select_related("parent").filter(code=code).first()
+        if region is not None:
+            cache.set(key, region, SUBJECT_TIMEOUT)
+    return region
+
+
+def office_by_code(code):
+    key = f"dash:subject:office:{code}"
+    office = cache.get(key)
+    if office is None:
+        office = Office.objects.select_related("parent").filter(code=code).first()
+        if office is not None:
+            cache.set(key, office, SUBJECT_TIMEOUT)
+    return office
+
+
+SNAPSHOT_FIELDS = (
+    "id", "level", "period", "revision", "is_published", "is_provisional", "data_as_of", "computed_at",
+    "active_pu", "active_bpu", "active_jakon", "active_pmi", "active_funded", "active_total",
+    "registered_total", "new_total", "lapsed_total", "unallocated_total",
+    "workers_total", "workers_pu", "workers_bpu", "denominator_source",
+    "coverage_total", "coverage_pu", "coverage_bpu", "category",
+    "rank_in_parent", "ranked_in_parent", "rank_national", "ranked_national",
+    "prev_rank_in_parent", "prev_rank_national", "delta_mom_pp", "delta_yoy_pp",
+)  # fmt: skip
+TARGET_FIELDS = (
+    "snapshot_id", "series__code", "series__name", "series__kind", "series__source_document",
+    "target_percent", "target_participants", "gap_participants", "phased_percent", "on_track", "source",
+)  # fmt: skip
+
+
+def current_snapshots():
+    return Snapshot.objects.filter(is_current=True)
+
+
+def snapshot_rows(queryset, *, with_targets=True):
+    """Snapshot rows as dicts with ``code``, ``name``, ``parent_code`` and their ``targets``: two queries."""
+    rows = list(
+        queryset.values(
+            *SNAPSHOT_FIELDS,
+            code=Coalesce(F("region__code"), F("office__code")),
+            name=Coalesce(F("region__name"), F("office__name")),
+            parent_code=Coalesce(F("parent_region__code"), F("parent_office__code")),
+        )
+    )
+    for row in rows:
+        row["targets"] = []
+        row["is_revised"] = row["revision"] > 1
+        rank, previous = row["rank_in_parent"], row["prev_rank_in_parent"]
+        row["rank_change"] = previous - rank if rank and previous else None
+        # Lazy labels pickle as lazy: the cached row is translated when rendered.
+        row["level_label"] = SubjectLevel(row["level"]).label
+        row["category_label"] = Category(row["category"]).label if row["category"] else ""
+    if with_targets and rows:
+        by_id = {row["id"]: row for row in rows}
+        targets = SnapshotTarget.objects.filter(snapshot_id__in=list(by_id)).order_by(
+            "series__display_order", "series__name"
+        )
+        for target in targets.values(*TARGET_FIELDS):
+            by_id[target["snapshot_id"]]["targets"].append(
+                {
+                    "series_code": target["series__code"],
+                    "series_name": target["series__name"],
+                    "series_kind": target["series__kind"],
+                    "series_source": target["series__source_document"],
+                    "source": target["source"] or target["series__source_document"],
+                    **{k: target[k] for k in TARGET_FIELDS[5:10]},
+                }
+            )
+    for row in rows:
+        row["own_target"] = own_target(row["targets"])
+        row["attainment"] = attainment(row, row["own_target"])
+    return rows
+
+
+def own_target(targets):
+    """The region's own target: a regional (RPJMD/Perkada) series if it has one, else the first series."""
+    for target in targets:
+        if target["series_kind"] == SeriesKind.RPJMD:
+            return target
+    return targets[0] if targets else None
+
+
+def attainment(row, target):
+    """Share of the target reached, in %: active / target participants (the count the gap uses)."""
+    if not target or not target.get("target_participants") or row.get("active_total") is None:
+        return None
+    return row["active_total"] * 100.0 / target["target_participants"]
+
+
+def sort_rows(rows, key, *, descending=True):
+    known = [row for row in rows if row.get(key) is not None]
+    unknown = [row for row in rows if row.get(key) is None]
+    known.sort(key=lambda row: row[key], reverse=descending)
+    ordered = known + sorted(unknown, key=lambda row: row["code"])
+    for position, row in enumerate(ordered, start=1):
+        row["position"] = position if row.get(key) is not None else None
+    return ordered
+
+
+def coverage_key(segment):
+    return {"PU": "coverage_pu", "BPU": "coverage_bpu"}.get(segment, "coverage_total")
+
+
+def with_kpis(snapshot, trend):
+    """Add the derived KPIs to ``snapshot`` (and per target) from the trend rows."""
+    if snapshot is None:
+        return None
+    period = snapshot["period"]
+    pace = monthly_pace([(row["period"], row["active_total"]) for row in trend], period)
+    projected_active, projected_coverage = projected_year_end(
+        active=snapshot["active_total"], workers=snapshot["workers_total"], pace=pace, period=period
+    )
+    snapshot["kpi"] = {
+        "pace": pace,
+        "months_remaining": months_remaining(period),
+        "projected_active": projected_active,
+        "projected_coverage": projected_coverage,
+    }
+    for target in snapshot["targets"]:
+        target["needed_per_month"] = participants_needed_per_month(target["gap_participants"], period)
+        target["reach_month"] = month_target_reached(
+            active=snapshot["active_total"], target=target["target_participants"], pace=pace, period=period
+        )
+    return snapshot
+
+
+def pick_period(queryset, period):
+    """The requested month if the subject has it, else the latest; plus the months on offer."""
+    periods = list(queryset.order_by("-period").values_list("period", flat=True).distinct()[:36])
+    if period in periods:
+        return period, periods
+    return (periods[0] if periods and period is None else period), periods
+
+
+def trend_rows(queryset, period):
+    return snapshot_rows(
+        queryset.filter(period__gt=add_months(period, -TREND_MONTHS), period__lte=period).order_by("period")
+    )
+
+
+def page_status(rows):
+    """Badges and "data as of" of a page from the rows it shows."""
+    rows = [row for row in rows if row]
+    stamps = [row["data_as_of"] or row["computed_at"] for row in rows if row["data_as_of"] or row["computed_at"]]
+    return {
+        "data_as_of": max(stamps) if stamps else None,
+        "provisional": any(row["is_provisional"] for row in rows),
+        "revised": any(row["is_revised"] for row in rows),
+        "published": bool(rows) and all(row["is_published"] for row in rows),
+    }

@@ -1,0 +1,249 @@
+"""Reads of the dashboards: snapshots only (never participant counts), cached per generation.
+
+The region and office dashboards, the league table and the action list. Rows come from
+``rows``; the derived KPIs are ``coverage.rules.kpis``.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Max, Q, Sum
+
+from regions.models import NATIONAL_CODE, Level, OfficeKind
+from regions.selectors import territory_regions
+from ucj_dashboard.months import add_months
+
+from ..models import ReportingPeriod, ReportingStatus, Snapshot, SubjectLevel
+from .rows import (
+    cached,
+    coverage_key,
+    current_snapshots,
+    page_status,
+    pick_period,
+    snapshot_rows,
+    sort_rows,
+    trend_rows,
+    with_kpis,
+)
+from .villages import village_figures
+
+ACTION_LIMIT = 10
+
+# --- region dashboard ------------------------------------------------------------------------
+
+
+def region_dashboard(*, region, period=None, segment=""):
+    """Everything the region dashboard shows, for ``region`` in ``period`` (default: its latest month)."""
+
+    def compute():
+        own = current_snapshots().filter(region=region)
+        chosen, periods = pick_period(own, period)
+        data = {
+            "region": {
+                "code": region.code,
+                "name": region.name,
+                "level": region.level,
+                "level_label": Level(region.level).label,
+            },
+            "child_level_label": Level(region.level + 1).label if region.level < Level.VILLAGE else "",
+            "ancestors": list(region.ancestors().values("code", "name", "level")),
+            "period": chosen,
+            "periods": periods,
+            "snapshot": None,
+            "trend": [],
+            "children": [],
+            "siblings": [],
+        }
+        if chosen is None:
+            data["status"] = page_status([])
+            return data
+        trend = trend_rows(own, chosen)
+        snapshot = next((row for row in trend if row["period"] == chosen), None)
+        children = snapshot_rows(
+            current_snapshots().filter(parent_region=region, period=chosen, level=region.level + 1)
+        )
+        siblings = []
+        if region.parent_id:
+            peers = current_snapshots().filter(parent_region_id=region.parent_id, period=chosen, level=region.level)
+            siblings = sort_rows(snapshot_rows(peers, with_targets=False), coverage_key(segment))
+        data.update(
+            snapshot=with_kpis(snapshot, trend),
+            trend=trend,
+            children=sort_rows(children, coverage_key(segment)),
+            siblings=siblings,
+            children_with_data=sum(1 for row in children if row["active_total"] is not None),
+            status=page_status([snapshot]),
+            # Snapshots stop at kecamatan; its desa are listed from their counts (same rules).
+            villages=village_figures(district=region, period=chosen) if region.level == Level.DISTRICT else [],
+        )
+        return data
+
+    return cached("region", region.code, period, segment, compute=compute)
+
+
+# --- office dashboard ------------------------------------------------------------------------
+
+
+def office_dashboard(*, office, period=None, segment=""):
+    """A branch: its roll-up, its territory's kab/kota and the branches of its Kanwil ranked.
+    A Kanwil: its roll-up, its branches ranked and its kab/kota ranked (the "five best")."""
+
+    def compute():
+        is_kanwil = office.kind == OfficeKind.KANWIL
+        kanwil = office if is_kanwil else office.parent
+        own = current_snapshots().filter(office=office)
+        chosen, periods = pick_period(own, period)
+        data = {
+            "office": {"code": office.code, "name": office.name, "kind": office.kind, "is_kanwil": is_kanwil},
+            "kanwil": {"code": kanwil.code, "name": kanwil.name} if kanwil else None,
+            "period": chosen,
+            "periods": periods,
+            "snapshot": None,
+            "trend": [],
+            "territory": [],
+            "territory_gap": None,
+            "branches": [],
+        }
+        if chosen is None:
+            data["status"] = page_status([])
+            return data
+        trend = trend_rows(own, chosen)
+        snapshot = next((row for row in trend if row["period"] == chosen), None)
+        regions = territory_regions(office=office, day=add_months(chosen, 1) - timedelta(days=1))
+        territory = snapshot_rows(current_snapshots().filter(region__in=regions, period=chosen, level=Level.REGENCY))
+        branches = []
+        if kanwil:
+            siblings = current_snapshots().filter(level=SubjectLevel.BRANCH, office__parent=kanwil, period=chosen)
+            branches = sort_rows(snapshot_rows(siblings, with_targets=False), coverage_key(segment))
+        data.update(
+            snapshot=with_kpis(snapshot, trend),
+            trend=trend,
+            territory=sort_rows(territory, coverage_key(segment)),
+            # Offices carry no targets of their own: the sum of their kab/kota's gaps to their own targets.
+            territory_gap=sum(
+                max(0, row["own_target"]["gap_participants"] or 0) for row in territory if row["own_target"]
+            ),
+            branches=branches,
+            status=page_status([snapshot]),
+        )
+        return data
+
+    return cached("office", office.code, period, segment, compute=compute)
+
+
+# --- league table ----------------------------------------------------------------------------
+
+LEAGUE_SORTS = {
+    "cakupan": None,  # the segment's coverage
+    "capaian": "attainment",
+    "naik_bulan": "delta_mom_pp",
+    "naik_tahun": "delta_yoy_pp",
+}
+LEAGUE_LEVELS = (Level.PROVINCE, Level.REGENCY, Level.DISTRICT)  # snapshots stop at kecamatan
+# How a level's rows relate to a Kanwil's kab/kota (provinces: the provinces of those kab/kota).
+KANWIL_SCOPE = {
+    Level.REGENCY: "region__in",
+    Level.DISTRICT: "parent_region__in",
+}
+
+
+def league_table(*, level=Level.REGENCY, parent=None, kanwil=None, period=None, segment="", sort="cakupan"):
+    """Regions of one level (within ``parent`` or a Kanwil's territory), sorted by ``sort``.
+
+    Kecamatan and desa need a parent (a national table of 83,762 desa helps nobody). Rank-change
+    arrows compare with last month's rank in the parent (``rank_in_parent``), the stored ranking.
+    """
+    sort = sort if sort in LEAGUE_SORTS else "cakupan"
+
+    def compute():
+        if level >= Level.DISTRICT and parent is None:
+            return {"rows": [], "period": None, "periods": [], "needs_parent": True, "status": page_status([])}
+        scope = current_snapshots().filter(level=level)
+        if parent is not None:
+            scope = scope.filter(region__code__startswith=f"{parent.code}.") if parent.code != NATIONAL_CODE else scope
+        if kanwil is not None:
+            regions = territory_regions(office=kanwil)
+            if level == Level.PROVINCE:
+                scope = scope.filter(region__code__in={r.code.split(".")[0] for r in regions})
+            else:
+                scope = scope.filter(**{KANWIL_SCOPE[level]: regions})
+        latest = scope.aggregate(latest=Max("period"))["latest"]
+        chosen = period or latest
+        periods = list(scope.order_by("-period").values_list("period", flat=True).distinct()[:36])
+        rows = snapshot_rows(scope.filter(period=chosen)) if chosen else []
+        key = LEAGUE_SORTS[sort] or coverage_key(segment)
+        return {
+            "rows": sort_rows(rows, key),
+            "period": chosen,
+            "periods": periods,
+            "needs_parent": False,
+            "status": page_status(rows),
+        }
+
+    parts = (level, parent.code if parent else "", kanwil.code if kanwil else "", period, segment, sort)
+    return cached("league", *parts, compute=compute)
+
+
+# --- action list -----------------------------------------------------------------------------
+
+
+def last_closed_month(period):
+    """The latest closed reporting month up to ``period``; without any, the month before ``period``."""
+    closed = (
+        ReportingPeriod.objects.filter(status=ReportingStatus.CLOSED, period__lte=period)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    return closed or add_months(period, -1)
+
+
+def action_list(*, office, period=None):
+    """Priority regions of a branch (or a Kanwil): its kab/kota and their kecamatan.
+
+    - largest gap: the biggest gaps in participants to the region's own target;
+    - falling coverage: coverage lower than the month before;
+    - overdue: kab/kota whose snapshot for the last closed month has no active participants, i.e.
+      no submitted or verified count in the kab/kota or below (read from the snapshots, which
+      count only submitted and verified entries).
+    """
+
+    def compute():
+        regions = list(territory_regions(office=office))
+        scope = current_snapshots().filter(Q(region__in=regions) | Q(parent_region__in=regions, level=Level.DISTRICT))
+        chosen = period or scope.aggregate(latest=Max("period"))["latest"]
+        if chosen is None:
+            return {"period": None, "gap": [], "falling": [], "overdue": [], "closed_month": None, "regions": 0}
+        rows = snapshot_rows(scope.filter(period=chosen))
+        for row in rows:
+            target = row["own_target"]
+            row["gap"] = target["gap_participants"] if target else None
+        gap = [row for row in rows if row["gap"] and row["gap"] > 0]
+        gap.sort(key=lambda row: -row["gap"])
+        falling = [row for row in rows if row["delta_mom_pp"] is not None and row["delta_mom_pp"] < 0]
+        falling.sort(key=lambda row: row["delta_mom_pp"])
+        closed = last_closed_month(chosen)
+        reported = set(
+            current_snapshots()
+            .filter(region__in=regions, period=closed, active_total__isnull=False)
+            .values_list("region__code", flat=True)
+        )
+        overdue = [{"code": r.code, "name": r.name} for r in regions if r.code not in reported]
+        return {
+            "period": chosen,
+            "closed_month": closed,
+            "gap": gap[:ACTION_LIMIT],
+            "falling": falling[:ACTION_LIMIT],
+            "overdue": overdue,
+            "regions": len(regions),
+            "status": page_status(rows),
+        }
+
+    return cached("actions", office.code, period, compute=compute)
+
+
+def region_figures_over(*, region, start, end):
+    """A quarter or a year of one region: the last month's stock and the months' summed flow."""
+    rows = Snapshot.objects.filter(region=region, period__gte=start, period__lte=end, is_current=True)
+    last = rows.order_by("-period").values("period", "active_total", "coverage_total", "workers_total").first()
+    flows = rows.aggregate(new_total=Sum("new_total"), lapsed_total=Sum("lapsed_total"))
+    return {**(last or {"period": None, "active_total": None, "coverage_total": None, "workers_total": None}), **flows}

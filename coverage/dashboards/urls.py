@@ -1,0 +1,24 @@
+"""URLs of the dashboards (namespace ``coverage``, gathered in coverage/urls.py)."""
+
+from django.urls import path, re_path
+
+from . import api, exports, views
+
+# A Kemendagri code (ID, 35, 35.73, 35.73.01, 35.73.01.1001) and the charts of each page.
+REGION = r"(?P<code>ID|\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?)"
+_OFFICE = r"(?P<code>[A-Za-z0-9_-]+)"
+_REGION_CHART = r"(?P<chart>tren|segmen|peringkat|bawahan|peta)"
+_OFFICE_CHART = r"(?P<chart>tren|segmen|cabang|wilayah)"
+
+urlpatterns = [
+    path("sehat/", views.health, name="health"),
+    re_path(rf"^wilayah/{REGION}/$", views.region_dashboard, name="region_dashboard"),
+    re_path(rf"^wilayah/{REGION}/grafik/{_REGION_CHART}/$", views.chart_json, name="chart_json"),
+    re_path(rf"^wilayah/{REGION}/batas/$", views.boundaries_json, name="boundaries_json"),
+    re_path(rf"^kantor/{_OFFICE}/$", views.office_dashboard, name="office_dashboard"),
+    re_path(rf"^kantor/{_OFFICE}/grafik/{_OFFICE_CHART}/$", views.office_chart_json, name="office_chart_json"),
+    re_path(rf"^kantor/{_OFFICE}/prioritas/$", views.action_list, name="action_list"),
+    path("peringkat/", views.league_table, name="league_table"),
+    re_path(r"^peringkat/unduh/(?P<fmt>csv|xlsx)/$", exports.league_table_export, name="league_table_export"),
+    path("api/v1/snapshot/", api.api_snapshots, name="api_snapshots"),
+]

@@ -1,0 +1,15 @@
+"""URLs of the entry workflow (namespace ``coverage``, gathered in coverage/urls.py)."""
+
+from django.urls import path, re_path
+
+from ..dashboards.urls import REGION
+from . import views
+
+urlpatterns = [
+    re_path(rf"^entri/{REGION}/$", views.entry_grid, name="entry_grid"),
+    path("entri/riwayat/<int:pk>/", views.count_history, name="count_history"),
+    path("verifikasi/", views.verification_queue, name="verification_queue"),
+    path("pengajuan/", views.submission_tracker, name="submission_tracker"),
+    path("impor/", views.import_counts, name="import_counts"),
+    path("impor/templat/", views.import_template, name="import_template"),
+]

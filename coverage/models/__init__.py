@@ -1,0 +1,69 @@
+"""Models of the coverage app, in three modules:
+
+- ``inputs``: participant counts, reporting months, target series and values, category bands;
+- ``snapshots``: what the engine writes (snapshots, their targets) and its outbox;
+- ``workflow``: validation rules and overrides, uploaded files, reminders.
+
+The rules that turn inputs into snapshots are in ``coverage.rules`` and docs/RULES.md.
+"""
+
+from .inputs import (
+    COUNTED_STATUSES,
+    Category,
+    CategoryBand,
+    EntryStatus,
+    ParticipantCount,
+    Phasing,
+    ReportingPeriod,
+    ReportingStatus,
+    Segment,
+    SeriesKind,
+    Source,
+    TargetSeries,
+    TargetValue,
+)
+from .snapshots import RecomputeRequest, Snapshot, SnapshotTarget, SubjectLevel
+from .workflow import (
+    FIXED_RULES,
+    OVERRIDABLE_RULES,
+    THRESHOLD_RULES,
+    ImportBatch,
+    ImportStatus,
+    ReminderKind,
+    RuleCode,
+    RuleOverride,
+    Severity,
+    SubmissionReminder,
+    ValidationRule,
+)
+
+__all__ = [
+    "COUNTED_STATUSES",
+    "FIXED_RULES",
+    "OVERRIDABLE_RULES",
+    "THRESHOLD_RULES",
+    "Category",
+    "CategoryBand",
+    "EntryStatus",
+    "ImportBatch",
+    "ImportStatus",
+    "ParticipantCount",
+    "Phasing",
+    "RecomputeRequest",
+    "ReminderKind",
+    "ReportingPeriod",
+    "ReportingStatus",
+    "RuleCode",
+    "RuleOverride",
+    "Segment",
+    "SeriesKind",
+    "Severity",
+    "Snapshot",
+    "SnapshotTarget",
+    "Source",
+    "SubjectLevel",
+    "SubmissionReminder",
+    "TargetSeries",
+    "TargetValue",
+    "ValidationRule",
+]

@@ -1,0 +1,25 @@
+"""The coverage rules, each written once; the engine's SQL and every Python reader use these.
+
+- ``periods``: when a month's figures are due;
+- ``kpis``: the derived KPIs of a snapshot (pace, projection, participants needed per month).
+
+docs/RULES.md states every rule with its examples; docs/ARCHITECTURE.md says where each lives.
+"""
+
+from .kpis import (
+    month_target_reached,
+    monthly_pace,
+    months_remaining,
+    participants_needed_per_month,
+    projected_year_end,
+)
+from .periods import due_date
+
+__all__ = [
+    "due_date",
+    "month_target_reached",
+    "monthly_pace",
+    "months_remaining",
+    "participants_needed_per_month",
+    "projected_year_end",
+]

@@ -1,1 +1,0 @@
-"""Reads of the coverage app: dashboards read snapshots only; entry reads counts."""
