@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from coverage.engine import recompute_schedule
+from coverage.engine import funded_workers_replace
 from ucj_dashboard.spreadsheets import parse_period
 
 from .models import (
@@ -40,9 +40,17 @@ RECOMPUTE_REASON = "funded batch"
 # --- funded batches ---
 
 
-def _schedule_recompute(*, region, periods):
-    if periods:
-        recompute_schedule(region=region, periods=sorted(set(periods)), reason=RECOMPUTE_REASON)
+def _hand_to_engine(batch, *, deleted=False):
+    """Tell the coverage engine which workers this batch adds in which months (none while planned
+    or once deleted); the engine recomputes what changes."""
+    counted = not deleted and batch.is_counted
+    funded_workers_replace(
+        reference=f"programs.fundedbatch:{batch.pk}",
+        region=batch.region,
+        months=batch.covered_months() if counted else [],
+        workers=batch.workers if counted else 0,
+        reason=RECOMPUTE_REASON,
+    )
 
 
 def _price(batch) -> Decimal:
@@ -53,15 +61,14 @@ def _price(batch) -> Decimal:
 
 @transaction.atomic
 def funded_batch_save(*, batch: FundedBatch, user=None) -> FundedBatch:
-    """Validate, price and save a new or changed batch, and schedule the recompute.
+    """Validate, price and save a new or changed batch, and hand its workers to the coverage engine.
 
-    The months recomputed are those the batch counted in before the change and those it counts
+    The engine recomputes the months the batch counted in before the change and those it counts
     in after it, for the old and the new region, so a shortened, moved or re-planned batch
     leaves nothing stale behind.
     """
-    previous = None
     if batch.pk is not None:
-        previous = FundedBatch.objects.select_for_update().filter(pk=batch.pk).first()
+        FundedBatch.objects.select_for_update().filter(pk=batch.pk).first()
     if batch.start_month and not batch.fiscal_year:
         batch.fiscal_year = batch.start_month.year
     batch.full_clean()
@@ -71,22 +78,8 @@ def funded_batch_save(*, batch: FundedBatch, user=None) -> FundedBatch:
     if user is not None and user.is_authenticated:
         batch._history_user = user
     batch.save()
-    # Months whose coverage changes: those the batch counted in before, and those it counts in now.
-    new_months = _counted_months(batch)
-    old_months = _counted_months(previous)
-    if previous is not None and previous.region_id != batch.region_id:
-        _schedule_recompute(region=previous.region, periods=old_months)
-        _schedule_recompute(region=batch.region, periods=new_months)
-    else:
-        _schedule_recompute(region=batch.region, periods=old_months + new_months)
+    _hand_to_engine(batch)
     return batch
-
-
-def _counted_months(batch):
-    """The months ``batch`` adds workers to (none while it is planned)."""
-    if batch is None or not batch.is_counted:
-        return []
-    return batch.covered_months()
 
 
 def funded_batch_create(
@@ -134,9 +127,8 @@ def funded_batch_delete(*, batch: FundedBatch, user=None) -> None:
     locked = FundedBatch.objects.select_for_update().select_related("region").get(pk=batch.pk)
     if user is not None and user.is_authenticated:
         locked._history_user = user
-    region, months = locked.region, _counted_months(locked)
+    _hand_to_engine(locked, deleted=True)
     locked.delete()
-    _schedule_recompute(region=region, periods=months)
 
 
 def funded_batches_close_ended(*, today=None) -> int:

@@ -4,9 +4,11 @@
 - ``outbox``: ``recompute_schedule`` records a needed recompute with the change and queues it;
 - ``generation``: the number dashboard caches key on, bumped by every recompute;
 - ``publishing``: closing a month publishes its snapshots; reopening; the closed-month check;
+- ``funded``: how other apps hand funded workers to the engine;
 - ``tasks``: the Celery tasks around these.
 """
 
+from .funded import funded_workers_replace
 from .generation import snapshot_generation
 from .outbox import recompute_drain_outbox, recompute_schedule
 from .publishing import closed_periods, period_close, period_is_closed, period_reopen
@@ -16,6 +18,7 @@ __all__ = [
     "RecomputeResult",
     "closed_periods",
     "coverage_recompute",
+    "funded_workers_replace",
     "period_close",
     "period_is_closed",
     "period_reopen",

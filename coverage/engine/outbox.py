@@ -56,7 +56,7 @@ def recompute_drain_outbox(*, ids=None, limit=500):
     for period, (pks, region_ids) in sorted(by_period.items()):
         regions = None if None in region_ids else list(Region.objects.filter(pk__in=region_ids))
         coverage_recompute(periods=[period], regions=regions)
-        processed += RecomputeRequest.objects.filter(pk__in=pks, processed_at__isnull=True).update(
-            processed_at=timezone.now()
-        )
+        # A run of the whole month may already have marked them; either way they are done.
+        RecomputeRequest.objects.filter(pk__in=pks, processed_at__isnull=True).update(processed_at=timezone.now())
+        processed += len(pks)
     return processed

@@ -5,10 +5,9 @@ import re
 from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
-from coverage.engine.generation import GENERATION_KEY
+from coverage.engine.generation import bump_versions
 from tests.conftest import PASSWORD
 from tests.coverage.test_dashboards_data import dash_fixture  # noqa: F401  (the "dash" fixture)
 
@@ -92,13 +91,15 @@ def test_province_and_national_dashboards_rank_their_children(reader, dash):
 
 def test_dashboard_queries_are_bounded_and_cached(reader, dash, django_assert_max_num_queries):
     url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
-    # session, user, roles, region; 7 snapshot reads; the programs funding panel's own 6 queries.
-    with django_assert_max_num_queries(17):
+    # session, user, roles, region, snapshot versions; 7 snapshot reads; the funding panel's own 6 queries.
+    with django_assert_max_num_queries(18):
         reader.get(url)
-    # Then the body (and the region) come from the cache: only the session, the user and the roles.
-    with django_assert_max_num_queries(3) as cached:
+    # Then the body (and the region) come from the cache: the session, the user, the roles and the
+    # snapshot versions (one small query that tells whether the cached body is still current).
+    with django_assert_max_num_queries(4) as cached:
         reader.get(url)
-    assert not any("coverage_" in q["sql"] or "programs_" in q["sql"] for q in cached.captured_queries)
+    reads = [q["sql"] for q in cached.captured_queries if "coverage_snapshotversion" not in q["sql"]]
+    assert not any("coverage_" in sql or "programs_" in sql for sql in reads)
 
 
 def test_the_cached_body_is_per_language(reader, dash):
@@ -114,7 +115,7 @@ def test_a_recompute_generation_bump_invalidates_the_cached_reads(reader, dash):
     assert "134.167" in reader.get(url).content.decode()
     dash[date(2025, 6, 1)].__class__.objects.filter(pk=dash[date(2025, 6, 1)].pk).update(active_total=134_200)
     assert "134.167" in reader.get(url).content.decode()  # cached
-    cache.incr(GENERATION_KEY)
+    bump_versions(periods=[date(2025, 6, 1)], region_codes=["35.73"])  # what a recompute does
     assert "134.200" in reader.get(url).content.decode()
 
 
@@ -256,13 +257,11 @@ def test_a_repeated_dashboard_view_is_served_per_session_and_never_across_users(
     """The per-session page cache: same user and session -> cached; another user -> their own page."""
     from django.test import Client
 
-    from coverage.engine.generation import bump_generation as _bump_generation
-
     client.force_login(personas["branch_head_malang"])
     client.get("/wilayah/ID/")  # the first page with a form sets the CSRF cookie the cache key needs
     first = client.get("/wilayah/35.73/")
     assert first.status_code == 200
-    with django_assert_max_num_queries(2):  # session and user only
+    with django_assert_max_num_queries(3):  # session, user and the snapshot version
         again = client.get("/wilayah/35.73/")
     assert again.content == first.content
 
@@ -272,7 +271,7 @@ def test_a_repeated_dashboard_view_is_served_per_session_and_never_across_users(
     theirs = other.get("/wilayah/35.73/")
     assert b"Budi" in first.content and b"Budi" not in theirs.content  # each sees their own name
 
-    _bump_generation()  # a recompute: the next view renders anew
+    bump_versions(periods=[date(2025, 6, 1)])  # a recompute: the next view renders anew
     with django_assert_max_num_queries(40):
         fresh = client.get("/wilayah/35.73/")
     assert fresh.status_code == 200
