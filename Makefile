@@ -62,6 +62,7 @@ screenshots: install messages e2e-deps
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks (docs/BENCHMARKS.md): engine on the national dataset, spreadsheet import, dashboards under load.
