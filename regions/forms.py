@@ -13,10 +13,20 @@ class SignInCodeForm(forms.Form):
 
 
 class AppCodeForm(forms.Form):
-    """A code from the authenticator app only: confirms an enrolment, or switches two-factor off."""
+    """A code from the new authenticator app: confirms an enrolment."""
 
     otp_token = forms.CharField(
         label=_("Kode 6 angka dari aplikasi"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ReplaceDeviceForm(AppCodeForm):
+    """A new phone: the new app's code, and the current second factor (the old app or a recovery code)."""
+
+    current_token = forms.CharField(
+        label=_("Kode dari aplikasi yang lama atau kode pemulihan"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )

@@ -12,8 +12,12 @@ Guessing codes is limited three ways:
   stored on the device, so signing in again with the password does not reset it;
 - each wrong code at the sign-in step counts as a failed login for django-axes: five failures, codes
   and passwords together, lock the username and address pair for 15 minutes;
-- axes' count is cleared only once the sign-in is complete (``AXES_RESET_ON_SUCCESS`` is off and
-  ``_sign_in_complete`` does it), not by the right password alone.
+- axes' count is cleared only once the sign-in is complete, not by the right password alone
+  (``AXES_RESET_ON_SUCCESS`` is off; ``two_factor_verified`` and, for a user with no second step,
+  ``_password_step_succeeded`` clear it).
+
+Changing an existing second factor (a new phone, new recovery codes, switching it off) needs a current
+code as well, so a session left open on a shared PC cannot take the account's second factor over.
 """
 
 import math
@@ -83,7 +87,7 @@ def recovery_codes_left(user):
 
 def pending_step(request):
     """The view a signed-in session that is not verified must go through first (VERIFY or ENROL), or
-    None. Costs no query for a user without two-factor: the answer was noted at sign-in."""
+    None. Where two-factor is optional the answer noted at sign-in is used (no query per request)."""
     user = request.user
     if two_factor_required(user):
         return VERIFY if has_totp_device(user) else ENROL
@@ -171,18 +175,36 @@ def recovery_codes_renew(*, user):
     return codes
 
 
-def totp_device_confirm(*, user, device, code):
-    """Confirm an enrolment with a code from the app. On success the device replaces any earlier one,
-    new recovery codes are made, and ``(check, codes)`` is returned; otherwise ``(check, None)``."""
-    check = _check(user, device, _normalised(code))
-    if not check.accepted:
-        return check, None
+@dataclass
+class Enrolment:
+    """The outcome of confirming a new device: the check of its code, the check of the current second
+    factor where one is replaced, and the new recovery codes once confirmed."""
+
+    new: CodeCheck
+    current: CodeCheck | None = None
+    codes: list | None = None
+
+
+def totp_device_confirm(*, user, device, code, current_code=""):
+    """Confirm an enrolment with a code from the new app. A user who has a device already (a new phone)
+    also gives ``current_code``, from the old app or a recovery code. On success the new device replaces
+    any earlier one and new recovery codes are made.
+
+    The new code is checked first: a mistyped new code then costs nothing but a wait for the next one,
+    never a recovery code."""
+    result = Enrolment(new=_check(user, device, _normalised(code)))
+    if not result.new.accepted:
+        return result
+    if has_totp_device(user):
+        result.current = second_factor_check(user=user, code=current_code)
+        if not result.current.accepted:
+            return result
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        check.device.confirmed = True
-        check.device.save(update_fields=["confirmed"])
-        codes = recovery_codes_renew(user=user)
-    return check, codes
+        result.new.device.confirmed = True
+        result.new.device.save(update_fields=["confirmed"])
+        result.codes = recovery_codes_renew(user=user)
+    return result
 
 
 def two_factor_remove(*, user):

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import two_factor
-from .forms import AppCodeForm, SignInCodeForm
+from .forms import AppCodeForm, ReplaceDeviceForm, SignInCodeForm
 from .health import health_report
 from .models import Role
 from .selectors import home_office, home_region, regions_search, user_has_role, user_is_admin
@@ -134,13 +134,14 @@ def account_security(request):
     """The user's two-factor status: enrol, renew recovery codes, or switch it off where optional."""
     user = request.user
     device = two_factor.totp_device_of(user)
+    form = SignInCodeForm()
+    form.fields["otp_token"].widget.attrs.pop("autofocus")
     context = {
         "device": device,
         "codes_left": two_factor.recovery_codes_left(user) if device else 0,
         "required": two_factor.two_factor_required(user),
-        "disable_form": SignInCodeForm(auto_id="disable_%s"),
+        "form": form,
     }
-    context["disable_form"].fields["otp_token"].widget.attrs.pop("autofocus", None)
     return render(request, "registration/account_security.html", context)
 
 
@@ -151,22 +152,29 @@ def two_factor_enrol(request):
     With a device already, the confirmed new one replaces it (a new phone)."""
     user = request.user
     device = two_factor.totp_device_start(user=user)
-    form = AppCodeForm(request.POST or None)
+    replacing = two_factor.has_totp_device(user)
+    form = (ReplaceDeviceForm if replacing else AppCodeForm)(request.POST or None)
     if form.is_valid():
-        check, codes = two_factor.totp_device_confirm(user=user, device=device, code=form.cleaned_data["otp_token"])
-        if codes is not None:
-            two_factor.two_factor_verified(request, check.device)
-            request.session[two_factor.SESSION_NEW_CODES] = codes
+        data = form.cleaned_data
+        result = two_factor.totp_device_confirm(
+            user=user, device=device, code=data["otp_token"], current_code=data.get("current_token", "")
+        )
+        if result.codes is not None:
+            two_factor.two_factor_verified(request, result.new.device)
+            request.session[two_factor.SESSION_NEW_CODES] = result.codes
             messages.success(request, _("Verifikasi dua langkah aktif untuk akun Anda."))
             return redirect("two_factor_recovery_codes")
-        form.add_error("otp_token", _code_refused(check))
+        if not result.new.accepted:
+            form.add_error("otp_token", _code_refused(result.new))
+        else:
+            form.add_error("current_token", _code_refused(result.current))
     context = {
         "form": form,
         "secret": two_factor.totp_secret_text(device),
         "qr": two_factor.totp_qr_data_uri(device),
         "account": f"{settings.OTP_TOTP_ISSUER}: {user.get_username()}",
         "required": two_factor.two_factor_required(user),
-        "replacing": two_factor.totp_device_of(user) is not None,
+        "replacing": replacing,
     }
     return render(request, "registration/two_factor_enrol.html", context)
 
@@ -181,12 +189,28 @@ def two_factor_recovery_codes(request):
     return render(request, "registration/two_factor_codes.html", {"codes": codes})
 
 
+def _current_code_refused(request):
+    """None when the POST carries a current code of the user's second factor; else a redirect back to the
+    security page with the reason (no device yet, a wrong code, or the wait after wrong codes)."""
+    user = request.user
+    if not two_factor.has_totp_device(user):
+        messages.error(request, _("Aktifkan verifikasi dua langkah lebih dulu."))
+        return redirect("account_security")
+    form = SignInCodeForm(request.POST)
+    check = two_factor.second_factor_check(user=user, code=form.cleaned_data["otp_token"]) if form.is_valid() else None
+    if check is None or not check.accepted:
+        messages.error(request, _code_refused(check or two_factor.CodeCheck()))
+        return redirect("account_security")
+    return None
+
+
 @require_POST
 @login_required
 def two_factor_recovery_renew(request):
-    if two_factor.totp_device_of(request.user) is None:
-        messages.error(request, _("Aktifkan verifikasi dua langkah lebih dulu."))
-        return redirect("account_security")
+    """New recovery codes (the old ones stop working), with a current code."""
+    refused = _current_code_refused(request)
+    if refused:
+        return refused
     request.session[two_factor.SESSION_NEW_CODES] = two_factor.recovery_codes_renew(user=request.user)
     return redirect("two_factor_recovery_codes")
 
@@ -199,13 +223,9 @@ def two_factor_disable(request):
     if two_factor.two_factor_required(user):
         messages.error(request, _("Verifikasi dua langkah wajib untuk peran Anda dan tidak dapat dinonaktifkan."))
         return redirect("account_security")
-    if two_factor.totp_device_of(user) is None:
-        return redirect("account_security")
-    form = SignInCodeForm(request.POST)
-    check = two_factor.second_factor_check(user=user, code=form.cleaned_data["otp_token"]) if form.is_valid() else None
-    if check is None or not check.accepted:
-        messages.error(request, _code_refused(check or two_factor.CodeCheck()))
-        return redirect("account_security")
+    refused = _current_code_refused(request)
+    if refused:
+        return refused
     two_factor.two_factor_remove(user=user)
     request.session[two_factor.SESSION_HAS_DEVICE] = False
     messages.success(request, _("Verifikasi dua langkah dinonaktifkan."))

@@ -297,20 +297,48 @@ def test_a_new_phone_replaces_the_old_device_and_its_recovery_codes(operator_kot
     client = password_step("operator.kotamalang")
     code_step(client, app_code(old))
     page = client.get(ENROL).content.decode()
-    assert "menggantikan yang lama" in page
+    assert "menggantikan yang lama" in page and 'name="current_token"' in page
     new = TOTPDevice.objects.get(user=operator_kota_malang, confirmed=False)
-    assert client.post(ENROL, {"otp_token": app_code(new)}).status_code == 302
+    confirm = client.post(ENROL, {"otp_token": app_code(new), "current_token": app_code(old, later=1)})
+    assert confirm.status_code == 302
     assert list(TOTPDevice.objects.filter(user=operator_kota_malang)) == [new]
     assert not StaticToken.objects.filter(token__in=old_codes).exists()
     assert StaticToken.objects.filter(device__user=operator_kota_malang).count() == 10
 
 
-def test_renewed_recovery_codes_replace_the_old_ones(operator_kota_malang):
+def test_a_new_phone_needs_the_current_second_factor_too(operator_kota_malang):
+    """A session left open on a shared PC cannot swap in the taker's phone: the old app's code or a
+    recovery code is asked as well, and a mistyped new code does not use up the recovery code."""
+    old, old_codes = enrol(operator_kota_malang)
+    client = password_step("operator.kotamalang")
+    code_step(client, app_code(old))
+    client.get(ENROL)
+    new = TOTPDevice.objects.get(user=operator_kota_malang, confirmed=False)
+    wrong_new = f"{(int(app_code(new)) + 1) % 1_000_000:06d}"
+    response = client.post(ENROL, {"otp_token": wrong_new, "current_token": old_codes[0]})
+    assert WRONG in response.content.decode()
+    assert StaticToken.objects.filter(token=old_codes[0]).exists()  # not spent on the typo
+    wait_passes(operator_kota_malang)
+    for current in ("", "zzzzzzzz"):
+        response = client.post(ENROL, {"otp_token": app_code(new), "current_token": current})
+        assert response.status_code == 200
+        wait_passes(operator_kota_malang)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.confirmed and not new.confirmed
+    assert client.post(ENROL, {"otp_token": app_code(new, later=1), "current_token": old_codes[0]}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=operator_kota_malang)) == [new]
+
+
+def test_renewed_recovery_codes_replace_the_old_ones_and_need_a_current_code(operator_kota_malang):
     device, old_codes = enrol(operator_kota_malang)
     client = password_step("operator.kotamalang")
     code_step(client, app_code(device))
     assert "Sisa 10 kode pemulihan." in client.get(SECURITY).content.decode()
-    response = client.post(reverse("two_factor_recovery_renew"))
+    refused = client.post(reverse("two_factor_recovery_renew"), {"otp_token": ""}, follow=True)
+    assert WRONG in refused.content.decode()
+    assert StaticToken.objects.filter(token__in=old_codes).count() == 10
+    response = client.post(reverse("two_factor_recovery_renew"), {"otp_token": app_code(device, later=1)})
     new_codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", client.get(response.url).content.decode())
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
     again = password_step("operator.kotamalang", address="10.0.0.9")
