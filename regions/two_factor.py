@@ -45,7 +45,7 @@ from .selectors import user_has_role, user_is_admin
 VERIFY = "two_factor_verify"
 ENROL = "two_factor_enrol"
 # Views a session may reach before its second step: sign-out, the language switch, health checks.
-OPEN_VIEWS = {"logout", "set_language", "health_services", "coverage:health"}
+OPEN_VIEWS = {"logout", "admin:logout", "set_language", "health_services", "coverage:health"}
 # Whether the user had a confirmed device when the password step succeeded (bool, in the session).
 SESSION_HAS_DEVICE = "ucj_two_factor_device"
 # Recovery codes waiting to be shown once, by the page that follows enrolment or renewal.

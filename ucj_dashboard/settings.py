@@ -246,9 +246,10 @@ CONTENT_SECURITY_POLICY = env_str(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins from one IP address for one
-# username that pair is locked for AXES_COOLOFF_MINUTES; a success resets the count. Attempts are kept
-# in the database (admin: Axes). The tests switch it off (pyproject.toml) except where they test it.
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins (passwords and two-factor codes)
+# from one IP address for one username that pair is locked for AXES_COOLOFF_MINUTES; a complete sign-in
+# resets the count. Attempts are kept in the database (admin: Axes). The tests switch it off
+# (pyproject.toml) except where they test it.
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
