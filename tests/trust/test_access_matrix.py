@@ -39,6 +39,15 @@ MATRIX = {
     "login": ("get", {}, {}, "A R R R R R"),
     "logout": ("post", {}, {}, "L L L L L L"),  # back to the login page
     "set_language": ("post", {}, {"language": "en", "next": "/"}, "R R R R R R"),
+    # Two-factor sign-in (tests/trust/test_two_factor.py): every signed-in user manages their own; these
+    # personas have no device, so the code step, the one-time codes page, renewal and switching off
+    # send them back (R) without doing anything.
+    "two_factor_verify": ("get", {}, {}, "L R R R R R"),
+    "account_security": ("get", {}, {}, "L A A A A A"),
+    "two_factor_enrol": ("get", {}, {}, "L A A A A A"),
+    "two_factor_recovery_codes": ("get", {}, {}, "L R R R R R"),
+    "two_factor_recovery_renew": ("post", {}, {}, "L R R R R R"),
+    "two_factor_disable": ("post", {}, {"otp_token": "123456"}, "L R R R R R"),
     "regions:search": ("get", {}, {"q": "Malang"}, "L A A A A A"),
     "coverage:health": ("get", {}, {}, "A A A A A A"),
     "health_services": ("get", {}, {}, "A A A A A A"),
