@@ -286,6 +286,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ucj-dashboard@localhost")
 # DOMAIN
 # Region boundaries (GeoJSON) are read at run time from here, never copied into the repo.
 GEO_DIR = Path(env_str("GEO_DIR", str(BASE_DIR.parent / "shared" / "geo")))
+# Simplified boundaries, built once from GEO_DIR and served as files (coverage.dashboards.maps).
+GEO_BUILD_DIR = Path(env_str("GEO_BUILD_DIR", str(BASE_DIR / "var" / "geo")))
 # Pemda entry: a month's figures are due on this day of the next month (then "overdue");
 # reminder e-mails start this many days before.
 SUBMISSION_DUE_DAY = env_int("SUBMISSION_DUE_DAY", 10)

@@ -184,13 +184,19 @@ def geo_dir(tmp_path, settings):
     return tmp_path
 
 
-def test_boundaries_are_the_children_only_and_simplified(reader, dash, geo_dir):
-    body = reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35.73"})).json()
+def served_json(response):
+    return json.loads(b"".join(response.streaming_content))
+
+
+def test_boundaries_are_the_children_only_and_simplified_once_into_a_file(reader, dash, geo_dir, settings, tmp_path):
+    settings.GEO_BUILD_DIR = tmp_path / "built"
+    body = served_json(reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35.73"})))
     assert body["available"] is True
+    assert len(list((tmp_path / "built").rglob("35.73.json"))) == 1  # built once, then served as a file
     assert [f["id"] for f in body["features"]] == ["35.73.01", "35.73.02"]
     ring = body["features"][0]["geometry"]["coordinates"][0]
     assert len(ring) == 5  # 161 points of a square down to its corners
-    province = reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35"})).json()
+    province = served_json(reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35"})))
     assert [f["id"] for f in province["features"]] == ["35.73"]
     page = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35.73"})).content.decode()
     assert 'data-boundaries="/wilayah/35.73/batas/"' in page
