@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level, Region
-from ucj_dashboard.months import add_months, month_range, month_start, months_between  # noqa: F401 - re-exported
+from ucj_dashboard.months import month_range, month_start, months_between
 
 RUPIAH = Decimal("0.01")
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from coverage.models import Snapshot, SnapshotTarget, TargetValue
 from regions.models import Level
 from ucj_dashboard.formats import format_period
+from ucj_dashboard.months import add_months, month_range, month_start, months_between
 
 from .charts import funding_by_scheme_figure
 from .models import (
@@ -27,10 +28,6 @@ from .models import (
     FundedBatch,
     Package,
     PremiumRate,
-    add_months,
-    month_range,
-    month_start,
-    months_between,
 )
 
 ENDING_SOON_DAYS = 60

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coverage.engine import funded_workers_replace
+from ucj_dashboard.months import month_range, month_start
 from ucj_dashboard.spreadsheets import parse_period
 
 from .models import (
@@ -27,8 +28,6 @@ from .models import (
     ProgramSegment,
     RateBasis,
     WorkerCategory,
-    month_range,
-    month_start,
 )
 from .selectors import budget_calculate, package_premiums
 
