@@ -120,7 +120,7 @@ def test_an_operator_may_record_for_a_kelurahan_of_their_city(client, operator_k
 
 def test_an_operator_cannot_record_for_another_region(client, operator_kab_blitar, catalogue):
     client.force_login(operator_kab_blitar)
-    assert client.get(reverse("programs:batch_create", kwargs={"code": "35.73"})).status_code == 403
+    assert client.get(reverse("programs:batch_create", kwargs={"code": "35.73"})).status_code == 404
     # Nor smuggle another region into the form of their own.
     response = client.post(reverse("programs:batch_create", kwargs={"code": "35.05"}), _batch_post(catalogue))
     assert response.status_code == 200
@@ -142,8 +142,8 @@ def test_branch_heads_read_batches_but_do_not_edit_them(client, branch_head_mala
     client.force_login(branch_head_malang)
     listing = client.get(reverse("programs:batch_list", kwargs={"code": "35.73"}))
     assert listing.status_code == 200 and "1.250" in listing.content.decode()
-    assert client.get(reverse("programs:batch_edit", kwargs={"pk": batch.pk})).status_code == 403
-    assert client.post(reverse("programs:batch_delete", kwargs={"pk": batch.pk})).status_code == 403
+    assert client.get(reverse("programs:batch_edit", kwargs={"pk": batch.pk})).status_code == 404
+    assert client.post(reverse("programs:batch_delete", kwargs={"pk": batch.pk})).status_code == 404
     assert FundedBatch.objects.filter(pk=batch.pk).exists()
 
 
@@ -170,6 +170,29 @@ def test_an_admin_edits_and_deletes_a_batch(client, admin_user, catalogue, regio
 def test_unknown_regions_are_404(client, admin_user, catalogue):
     client.force_login(admin_user)
     assert client.get(reverse("programs:batch_create", kwargs={"code": "99.99"})).status_code == 404
+
+
+def test_out_of_scope_batches_answer_like_ones_that_do_not_exist(client, operator_kab_blitar, catalogue, region_tree):
+    batch = funded_batch_create(
+        region=region_tree["35.73"],
+        scheme=catalogue["schemes"]["apbd"],
+        category=catalogue["categories"]["kader-posyandu"],
+        workers=1250,
+        package=catalogue["jkk_jkm"],
+        start_month=date(2026, 3, 1),
+        end_month=date(2026, 11, 1),
+        status=BatchStatus.ACTIVE,
+    )
+    client.force_login(operator_kab_blitar)
+    hidden = client.get(reverse("programs:batch_edit", kwargs={"pk": batch.pk}))
+    missing = client.get(reverse("programs:batch_edit", kwargs={"pk": batch.pk + 1000}))
+    assert (hidden.status_code, missing.status_code) == (404, 404)
+    assert hidden.content == missing.content
+    for name in ("batch_create", "batch_import", "batch_import_template"):
+        hidden = client.get(reverse(f"programs:{name}", kwargs={"code": "35.73"}))
+        missing = client.get(reverse(f"programs:{name}", kwargs={"code": "99.99"}))
+        assert (hidden.status_code, missing.status_code) == (404, 404)
+        assert hidden.content == missing.content
 
 
 def test_the_admin_changelist_and_form_load(client, admin_user, catalogue, region_tree):
