@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ucj_dashboard.formats import format_rupiah
+from ucj_dashboard.formats import format_number, format_percent, format_rupiah
 
 from . import services
 from .models import FundedBatch, FundingScheme, Package, PremiumRate, Program, WorkerCategory
@@ -90,6 +90,7 @@ class FundedBatchAdmin(SimpleHistoryAdmin):
         "scheme",
         "category",
         "workers",
+        "realisation_display",
         "package",
         "start_month",
         "end_month",
@@ -104,6 +105,16 @@ class FundedBatchAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["region"]
     readonly_fields = ["cost", "created_by", "created_at", "updated_at"]
     date_hierarchy = "start_month"
+
+    @admin.display(description=_("realisasi dari sasaran"))
+    def realisation_display(self, obj):
+        if obj.target_population is None:
+            return "–"
+        return _("%(workers)s dari %(target)s (%(percent)s)") % {
+            "workers": format_number(obj.workers),
+            "target": format_number(obj.target_population),
+            "percent": format_percent(obj.realisation_percent),
+        }
 
     @admin.display(description=_("biaya iuran"), ordering="cost")
     def cost_display(self, obj):

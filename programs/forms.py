@@ -99,6 +99,12 @@ class RegionCodeField(forms.CharField):
 class FundedBatchForm(forms.ModelForm):
     region = RegionCodeField(label=_("Wilayah"))
     workers = CountField(label=_("Jumlah pekerja"), min_value=1)
+    target_population = CountField(
+        label=_("Sasaran (pekerja)"),
+        min_value=1,
+        required=False,
+        help_text=_("Opsional: jumlah pekerja yang menjadi sasaran; realisasi = jumlah pekerja / sasaran."),
+    )
     start_month = MonthField(label=_("Bulan mulai"))
     end_month = MonthField(label=_("Bulan akhir (termasuk)"))
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level, Region
+from ucj_dashboard.formats import format_number, format_period, month_name
 from ucj_dashboard.months import month_range, month_start, months_between
 
 RUPIAH = Decimal("0.01")
@@ -236,6 +237,16 @@ class WorkerCategory(models.Model):
         return self.name
 
 
+def months_label(start: date, end: date) -> str:
+    """A run of months the Indonesian way: "Januari–Desember 2026", "Oktober 2026–Januari 2027",
+    "Maret 2026" for one month (English month names when English is active)."""
+    if start == end:
+        return format_period(start)
+    if start.year == end.year:
+        return f"{month_name(start.month)}–{format_period(end)}"
+    return f"{format_period(start)}–{format_period(end)}"
+
+
 class BatchStatus(models.TextChoices):
     PLANNED = "planned", _("Direncanakan")
     ACTIVE = "active", _("Aktif")
@@ -278,8 +289,8 @@ class FundedBatch(models.Model):
     """
 
     # What forms and services may set; cost and timestamps are derived.
-    EDITABLE_FIELDS = ["region", "scheme", "category", "workers", "package", "start_month", "end_month",
-                       "fiscal_year", "status", "reference", "note"]  # fmt: skip
+    EDITABLE_FIELDS = ["region", "scheme", "category", "workers", "target_population", "package", "start_month",
+                       "end_month", "fiscal_year", "status", "reference", "note"]  # fmt: skip
 
     region = models.ForeignKey(
         Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="funded_batches"
@@ -291,6 +302,15 @@ class FundedBatch(models.Model):
         WorkerCategory, verbose_name=_("kategori pekerja"), on_delete=models.PROTECT, related_name="batches"
     )
     workers = models.PositiveIntegerField(_("jumlah pekerja"))
+    target_population = models.PositiveIntegerField(
+        _("sasaran"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Opsional: jumlah pekerja yang menjadi sasaran program (mis. seluruh pekerja rentan yang didata); "
+            "realisasi = jumlah pekerja / sasaran."
+        ),
+    )
     package = models.ForeignKey(Package, verbose_name=_("paket"), on_delete=models.PROTECT, related_name="batches")
     start_month = models.DateField(_("bulan mulai"), help_text=_("Hari pertama bulan."))
     end_month = models.DateField(_("bulan akhir"), help_text=_("Hari pertama bulan terakhir (termasuk)."))
@@ -322,6 +342,10 @@ class FundedBatch(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end_month__gte=models.F("start_month")), name="batch_month_range"),
             models.CheckConstraint(condition=Q(workers__gt=0), name="batch_has_workers"),
+            models.CheckConstraint(
+                condition=Q(target_population__isnull=True) | Q(target_population__gte=models.F("workers")),
+                name="batch_target_population_covers_workers",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "start_month", "end_month"], name="batch_status_months"),
@@ -329,8 +353,15 @@ class FundedBatch(models.Model):
         ]
 
     def __str__(self):
-        months = f"{self.start_month:%Y-%m}..{self.end_month:%Y-%m}"
-        return f"{self.region.name} {self.scheme} {self.category}: {self.workers} ({months})"
+        months = months_label(self.start_month, self.end_month)
+        return f"{self.region.name} {self.scheme} {self.category}: {format_number(self.workers)} ({months})"
+
+    @property
+    def realisation_percent(self) -> float | None:
+        """Workers as a percentage of the target population (sasaran); None without a sasaran."""
+        if not self.target_population or self.workers is None:
+            return None
+        return self.workers * 100 / self.target_population
 
     @property
     def months(self) -> int:
@@ -364,6 +395,11 @@ class FundedBatch(models.Model):
             and not (self.start_month.year <= self.fiscal_year <= self.end_month.year)
         ):
             errors["fiscal_year"] = _("Tahun anggaran harus mencakup bulan mulai atau bulan akhir.")
+        if self.target_population is not None and self.workers and self.target_population < self.workers:
+            errors["target_population"] = _(
+                "Sasaran (%(target)s) lebih kecil dari jumlah pekerja (%(workers)s): sasaran mencakup semua "
+                "pekerja yang didanai."
+            ) % {"target": format_number(self.target_population), "workers": format_number(self.workers)}
         if self.region_id and self.region.level == Level.NATIONAL:
             errors["region"] = _("Batch dicatat pada provinsi, kabupaten/kota, kecamatan atau desa.")
         if self.package_id and self.package.segment != ProgramSegment.BPU:

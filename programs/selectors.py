@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Count, F, FloatField, Q, Sum
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -139,16 +139,31 @@ def _last_end_month_before(day: date) -> date:
     return add_months(month_start(day), -1)
 
 
-def funding_panel(*, region, period, today=None) -> dict:
-    """What the funding panel of a region dashboard shows, for ``region`` and its subtree.
+def _realisation(workers_field="workers"):
+    """Workers of the batches that state a target population (sasaran), the sum of those targets, and
+    the first as a percentage of the second (None when no batch states one)."""
+    with_target = Q(target_population__isnull=False)
+    workers = Sum(workers_field, filter=with_target)
+    target = Sum("target_population")
+    return {
+        "target_workers": workers,
+        "target_total": target,
+        "realisation": Cast(workers, FloatField()) * 100.0 / NullIf(Cast(target, FloatField()), 0.0),
+    }
+
+
+def funding_panel(*, region, period) -> dict:
+    """What the funding panel of a region dashboard shows for ``period``, for ``region`` and its subtree.
 
     - workers protected by counted batches (active or ended) in ``period``;
-    - workers and spend by fiscal year, scheme and category (the last three fiscal years);
-    - active batches whose coverage lapses within 60 days of ``today``;
+    - workers and spend by fiscal year, scheme and category (the last three fiscal years), with the
+      realisation against the stated target populations (sasaran);
+    - counted batches whose coverage lapses within 60 days of the end of ``period`` (the month shown,
+      not today: a dashboard of an earlier month lists what was about to lapse then);
     - batches shorter than 3 months (JKM pays the full benefit only after 3 months).
     """
-    today = today or timezone.localdate()
     period = month_start(period)
+    period_end = add_months(period, 1) - timedelta(days=1)
     years = list(range(period.year - PANEL_YEARS + 1, period.year + 1))
     batches = FundedBatch.objects.within(region)
     counted = batches.filter(status__in=COUNTED_BATCH_STATUSES)
@@ -171,6 +186,7 @@ def funding_panel(*, region, period, today=None) -> dict:
             funded_workers=Sum("workers"),
             active_workers=Sum("workers", filter=in_period, default=0),
             spend=Sum("cost"),
+            **_realisation(),
         )
         .order_by("-fiscal_year", "scheme__display_order", "scheme__name", "category__display_order", "category__name")
     )
@@ -181,14 +197,14 @@ def funding_panel(*, region, period, today=None) -> dict:
             funded_workers=Sum("workers"),
             active_workers=Sum("workers", filter=in_period, default=0),
             spend=Sum("cost"),
+            **_realisation(),
         )
         .order_by("-fiscal_year", "scheme__display_order", "scheme__name")
     )
     ending_soon = list(
         counted.filter(
-            status=BatchStatus.ACTIVE,
-            end_month__gte=month_start(today),
-            end_month__lte=_last_end_month_before(today + timedelta(days=ENDING_SOON_DAYS)),
+            end_month__gte=period,
+            end_month__lte=_last_end_month_before(period_end + timedelta(days=ENDING_SOON_DAYS)),
         )
         .select_related("region", "scheme", "category")
         .order_by("end_month", "region__code")
@@ -204,7 +220,7 @@ def funding_panel(*, region, period, today=None) -> dict:
     return {
         "region": region,
         "period": period,
-        "today": today,
+        "period_end": period_end,
         # Pure figure from the rows above (no query); the template draws it when plotly.js is loaded.
         "chart": funding_by_scheme_figure(by_scheme, year=period.year),
         "years": years,
@@ -215,6 +231,7 @@ def funding_panel(*, region, period, today=None) -> dict:
         "planned": planned,
         "rows": rows,
         "by_scheme": by_scheme,
+        "has_targets": any(row["target_total"] for row in rows),
         "ending_soon": ending_soon,
         "ending_soon_days": ENDING_SOON_DAYS,
         "short": short,

@@ -108,6 +108,23 @@ def test_an_operator_records_a_batch_for_their_region(
     assert batch.created_by == operator_kota_malang
     assert RecomputeRequest.objects.filter(region__code="35.73").count() == 9
     assert callbacks  # the recompute is queued on commit
+    listing = client.get(response["Location"])
+    assert "Batch Kota Malang APBD Kader posyandu: 1.250 (Maret–November 2026) disimpan." in listing.content.decode()
+
+
+def test_the_batch_form_records_the_target_population_and_the_list_shows_realisation(
+    client, operator_kota_malang, catalogue
+):
+    client.force_login(operator_kota_malang)
+    url = reverse("programs:batch_create", kwargs={"code": "35.73"})
+    refused = client.post(url, _batch_post(catalogue, target_population="1.000"))
+    assert refused.status_code == 200
+    assert "target_population" in refused.context["form"].errors
+    response = client.post(url, _batch_post(catalogue, target_population="5.000"))
+    assert response.status_code == 302
+    assert FundedBatch.objects.get().target_population == 5000
+    listing = client.get(reverse("programs:batch_list", kwargs={"code": "35.73"}))
+    assert "1.250 dari 5.000 (25,00%)" in listing.content.decode()
 
 
 def test_an_operator_may_record_for_a_kelurahan_of_their_city(client, operator_kota_malang, catalogue):
