@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ucj_dashboard.formats import format_number, format_percent, format_rupiah
 
 from . import services
-from .models import FundedBatch, FundingScheme, Package, PremiumRate, Program, WorkerCategory
+from .models import FundedBatch, FundingScheme, Package, PremiumRate, Program, SchemeYearBasis, WorkerCategory
 
 
 @admin.register(Program)
@@ -67,12 +67,19 @@ class PackageAdmin(SimpleHistoryAdmin):
                 self.message_user(request, _("Biaya %(n)d batch dihitung ulang.") % {"n": repriced})
 
 
+class SchemeYearBasisInline(admin.TabularInline):
+    model = SchemeYearBasis
+    extra = 1
+    ordering = ["-fiscal_year"]
+
+
 @admin.register(FundingScheme)
 class FundingSchemeAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "legal_basis", "display_order"]
     list_editable = ["display_order"]
-    search_fields = ["name", "code", "legal_basis"]
+    search_fields = ["name", "code", "legal_basis", "year_bases__legal_basis"]
     prepopulated_fields = {"code": ["name"]}
+    inlines = [SchemeYearBasisInline]
 
 
 @admin.register(WorkerCategory)

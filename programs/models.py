@@ -203,11 +203,18 @@ class Package(models.Model):
 
 
 class FundingScheme(models.Model):
-    """Who pays the premiums of vulnerable workers (APBD, DBHCHT, DBH Sawit, ADD...)."""
+    """Who pays the premiums of vulnerable workers (APBD, DBHCHT, DBH Sawit, ADD...).
+
+    ``legal_basis`` holds what the scheme rests on every year (APBD: Inpres 2/2021, SE Mendagri
+    842.2/5193/SJ); what changes by fiscal year (APBD: the yearly Permendagri on APBD guidelines,
+    15/2024 for APBD 2025) is a ``SchemeYearBasis`` row. A simulation or an export cites both.
+    """
 
     code = models.SlugField(_("kode"), max_length=30, unique=True)
     name = models.CharField(_("nama"), max_length=120)
-    legal_basis = models.TextField(_("dasar hukum"), blank=True)
+    legal_basis = models.TextField(
+        _("dasar hukum"), blank=True, help_text=_("Yang berlaku setiap tahun; yang tahunan dicatat per tahun anggaran.")
+    )
     description = models.TextField(_("keterangan"), blank=True)
     display_order = models.PositiveSmallIntegerField(_("urutan"), default=100)
 
@@ -218,6 +225,26 @@ class FundingScheme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SchemeYearBasis(models.Model):
+    """The regulation a funding scheme rests on for one fiscal year, e.g. APBD 2025: Permendagri
+    15/2024 tentang Pedoman Penyusunan APBD Tahun Anggaran 2025."""
+
+    scheme = models.ForeignKey(
+        FundingScheme, verbose_name=_("skema pendanaan"), on_delete=models.CASCADE, related_name="year_bases"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("tahun anggaran"))
+    legal_basis = models.CharField(_("dasar hukum tahunan"), max_length=300)
+
+    class Meta:
+        verbose_name = _("dasar hukum tahunan")
+        verbose_name_plural = _("dasar hukum tahunan")
+        ordering = ["scheme__display_order", "-fiscal_year"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "fiscal_year"], name="scheme_one_basis_per_year")]
+
+    def __str__(self):
+        return f"{self.scheme} {self.fiscal_year}: {self.legal_basis}"
 
 
 class WorkerCategory(models.Model):
