@@ -74,6 +74,7 @@ def _simulate(form):
             workers=data["workers"],
             start_month=data["start_month"],
             months=data["months"],
+            scheme=data.get("scheme"),
             target_percent=data.get("target_percent"),
         )
     except ValidationError as exc:

@@ -125,7 +125,7 @@ def test_the_panel_template_renders_the_demo_batches(demo):
 def test_the_region_dashboard_includes_the_panel(client, branch_head_malang, snapshots, demo_regions):
     programs_demo_load()
     client.force_login(branch_head_malang)
-    response = client.get(reverse("coverage:region_dashboard", kwargs={"code": "35.07"}), {"periode": "2026-10"})
+    response = client.get(reverse("coverage:region_dashboard", kwargs={"code": "35.07"}), {"periode": "2026-12"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Pekerja rentan didanai" in html

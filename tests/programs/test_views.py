@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from coverage.models import RecomputeRequest
-from programs.models import BatchStatus, FundedBatch
+from programs.models import BatchStatus, FundedBatch, FundingScheme
 from programs.services import funded_batch_create
 
 pytestmark = pytest.mark.django_db
@@ -228,20 +228,59 @@ def test_the_admin_changelist_and_form_load(client, admin_user, catalogue, regio
         assert client.get(reverse(f"admin:programs_{name}_add")).status_code == 200
 
 
-def test_the_page_shows_the_what_if_and_the_inverse(client, branch_head_malang, snapshots, catalogue):
+def _sheet_values(response):
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
+
+
+def test_the_page_shows_the_what_if_and_the_inverse(client, branch_head_malang, snapshots, catalogue, on_today):
     client.force_login(branch_head_malang)
-    query = {"region": "35.07", "year": "2026", "start_month": "10", "months": "3", "workers": "100.000"}
+    query = {"region": "35.07", "year": "2027", "start_month": "10", "months": "3", "workers": "100.000"}
     response = client.get(reverse("programs:simulator"), query | {"package": catalogue["jkk_jkm"].pk})
     html = response.content.decode()
     assert "Rp5.040.000.000" in html  # 100.000 x 3 x Rp16.800
-    assert "19,60%" in html and "26,74%" in html  # coverage now and with the batch
+    assert "Dasar: Desember 2026, angka terakhir sebelum TA 2027." in html
+    assert "19,60%" in html and "26,74%" in html  # coverage at the baseline and with the batch
     assert "145.600" in html and "Rp7.338.240.000" in html  # gap to 30% and its cost to December
     assert 'data-figure="budget-chart"' in html
+    assert "bulan sudah lewat" not in html
 
     export = client.get(reverse("programs:simulator_export"), query | {"package": catalogue["jkk_jkm"].pk})
-    sheet = load_workbook(io.BytesIO(export.content)).active
-    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
+    values = _sheet_values(export)
     assert {5040000000, 274400, 374400, "26,74%", 145600, 7338240000} <= set(values)
+    assert "Dasar: Desember 2026, angka terakhir sebelum TA 2027." in values
+
+
+def test_the_page_and_the_export_cite_the_schemes_legal_basis_for_the_year(client, admin_user, lumajang_query):
+    apbd = FundingScheme.objects.get(code="apbd")
+    client.force_login(admin_user)
+    query = lumajang_query | {"year": "2025", "scheme": apbd.pk}
+    basis = (
+        "Inpres 2/2021; SE Mendagri 842.2/5193/SJ; "
+        "Permendagri 15/2024 tentang Pedoman Penyusunan APBD Tahun Anggaran 2025"
+    )
+    html = client.get(reverse("programs:simulator"), query).content.decode()
+    assert "Dasar hukum APBD TA 2025:" in html and basis in html
+    assert basis in _sheet_values(client.get(reverse("programs:simulator_export"), query))
+
+    # A year whose yearly Permendagri is not recorded yet says so, and which one was last.
+    html = client.get(reverse("programs:simulator"), query | {"year": "2027"}).content.decode()
+    assert "Dasar hukum tahunan untuk TA 2027 belum dicatat (terakhir: TA 2026, Permendagri 14/2025" in html
+    without = client.get(reverse("programs:simulator"), lumajang_query).content.decode()
+    assert "Pilih skema pendanaan untuk mencantumkan dasar hukumnya." in without
+
+
+def test_months_already_past_are_flagged_on_the_page_and_in_the_export(client, admin_user, lumajang_query, on_today):
+    client.force_login(admin_user)
+    # Lumajang's real 2024 budget, seen in January 2027: still priced (Rp659.265.600), every month flagged.
+    response = client.get(reverse("programs:simulator"), lumajang_query)
+    html = response.content.decode()
+    assert "Rp659.265.600" in html
+    assert html.count("bulan sudah lewat") == 7
+    assert "TA 2024 sudah lewat" in html
+    values = _sheet_values(client.get(reverse("programs:simulator_export"), lumajang_query))
+    assert "Juni 2024 (bulan sudah lewat)" in values
+    assert "Juni–Desember 2024 (7 bulan)" in values
 
 
 def test_admin_saves_go_through_the_services(client, admin_user, catalogue, region_tree):
