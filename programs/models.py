@@ -380,8 +380,12 @@ class FundedBatch(models.Model):
         ]
 
     def __str__(self):
-        months = months_label(self.start_month, self.end_month)
-        return f"{self.region.name} {self.scheme} {self.category}: {format_number(self.workers)} ({months})"
+        return f"{self.region.name} {self.scheme} {self.category}: {format_number(self.workers)} ({self.months_label})"
+
+    @property
+    def months_label(self) -> str:
+        """The batch's months the Indonesian way: "Maret–November 2026"."""
+        return months_label(self.start_month, self.end_month)
 
     @property
     def realisation_percent(self) -> float | None:
