@@ -82,6 +82,16 @@ class FundingSchemeAdmin(admin.ModelAdmin):
     inlines = [SchemeYearBasisInline]
 
 
+@admin.register(SchemeYearBasis)
+class SchemeYearBasisAdmin(admin.ModelAdmin):
+    """Every scheme's yearly bases in one list: which fiscal years still lack their Permendagri."""
+
+    list_display = ["scheme", "fiscal_year", "legal_basis"]
+    list_filter = ["scheme", "fiscal_year"]
+    search_fields = ["legal_basis", "scheme__name"]
+    list_select_related = ["scheme"]
+
+
 @admin.register(WorkerCategory)
 class WorkerCategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "display_order"]

@@ -223,7 +223,15 @@ def test_the_admin_changelist_and_form_load(client, admin_user, catalogue, regio
         end_month=date(2026, 3, 1),
     )
     client.force_login(admin_user)
-    for name in ("fundedbatch", "premiumrate", "package", "fundingscheme", "workercategory", "program"):
+    for name in (
+        "fundedbatch",
+        "premiumrate",
+        "package",
+        "fundingscheme",
+        "schemeyearbasis",
+        "workercategory",
+        "program",
+    ):
         assert client.get(reverse(f"admin:programs_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:programs_{name}_add")).status_code == 200
 
