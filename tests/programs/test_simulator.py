@@ -10,7 +10,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coverage.engine import coverage_recompute
+from coverage.engine import coverage_recompute, period_close
 from coverage.models import (
     EntryStatus,
     FundedWorkers,
@@ -153,6 +153,21 @@ def test_what_if_matches_a_recompute_with_the_batch_entered(snapshots, catalogue
     coverage_recompute(periods=[PERIOD])
     assert _figures(kab_malang) == whatif.after
     assert _current(kab_malang).active_funded == 100_000
+
+
+def test_a_closed_baseline_month_is_simulated_and_stays_as_published(snapshots, catalogue, admin_user):
+    """December is usually closed by the time a budget is planned: the engine adds a revision beside
+    the published row inside the what-if, and the rollback leaves the published row as it was."""
+    kab_malang = snapshots["35.07"]
+    period_close(period=PERIOD, user=admin_user)
+    published = _current(kab_malang)
+    assert published.is_published
+
+    whatif = _simulate(kab_malang, catalogue).whatif
+    assert (whatif.after.active_total, whatif.after.rank_in_parent) == (374_400, 2)
+    assert list(Snapshot.objects.filter(region=kab_malang, period=PERIOD).values_list("pk", "is_current")) == [
+        (published.pk, True)
+    ]
 
 
 @settings(
