@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coverage.engine import funded_workers_replace
+from ucj_dashboard.months import month_range, month_start
 from ucj_dashboard.spreadsheets import parse_period
 
 from .models import (
@@ -26,9 +27,8 @@ from .models import (
     Program,
     ProgramSegment,
     RateBasis,
+    SchemeYearBasis,
     WorkerCategory,
-    month_range,
-    month_start,
 )
 from .selectors import budget_calculate, package_premiums
 
@@ -91,6 +91,7 @@ def funded_batch_create(
     package,
     start_month,
     end_month,
+    target_population=None,
     fiscal_year=None,
     status=BatchStatus.PLANNED,
     reference="",
@@ -102,6 +103,7 @@ def funded_batch_create(
         scheme=scheme,
         category=category,
         workers=workers,
+        target_population=target_population,
         package=package,
         start_month=start_month,
         end_month=end_month,
@@ -270,14 +272,8 @@ PACKAGES = [
 ]
 
 SCHEMES = [
-    # code, name, legal basis, order
-    (
-        "apbd",
-        "APBD",
-        "Inpres 2/2021; SE Mendagri 842.2/5193/SJ; Permendagri pedoman penyusunan APBD tahunan "
-        "(mis. Permendagri 15/2024 untuk APBD 2025)",
-        10,
-    ),
+    # code, name, legal basis (every year), order
+    ("apbd", "APBD", "Inpres 2/2021; SE Mendagri 842.2/5193/SJ", 10),
     ("dbhcht", "DBHCHT", "PMK 72/2024 (Dana Bagi Hasil Cukai Hasil Tembakau)", 20),
     (
         "dbh-sawit",
@@ -290,6 +286,14 @@ SCHEMES = [
     ("baznas", "Baznas", "UU 23/2011 tentang Pengelolaan Zakat", 60),
     ("csr", "CSR / TJSLP", "UU 40/2007 Pasal 74; PP 47/2012 (Tanggung Jawab Sosial dan Lingkungan Perseroan)", 70),
     ("dinsos", "Dinas Sosial", "Pekerja rentan miskin ekstrem; Inpres 4/2022", 80),
+]
+
+# What a scheme rests on for one fiscal year: the yearly Permendagri on APBD guidelines (DOMAIN.md:
+# 15/2024 for APBD 2025; 14/2025 for APBD 2026). Earlier and later years are added in admin.
+SCHEME_YEAR_BASES = [
+    # scheme, fiscal year, legal basis
+    ("apbd", 2025, "Permendagri 15/2024 tentang Pedoman Penyusunan APBD Tahun Anggaran 2025"),
+    ("apbd", 2026, "Permendagri 14/2025 tentang Pedoman Penyusunan APBD Tahun Anggaran 2026"),
 ]
 
 CATEGORIES = [
@@ -334,7 +338,8 @@ def _dec(value):
 
 @transaction.atomic
 def programs_seed() -> SeedResult:
-    """Programs, premium rates, packages, funding schemes and worker categories; idempotent.
+    """Programs, premium rates, packages, funding schemes (with their yearly legal bases) and worker
+    categories; idempotent.
 
     Existing rows are left as admins edited them: only what is missing is created.
     """
@@ -376,11 +381,17 @@ def programs_seed() -> SeedResult:
         if created:
             package.programs.set([programs[c] for c in program_codes])
         result.add("packages", created)
+    schemes = {}
     for code, name, legal, order in SCHEMES:
-        _, created = FundingScheme.objects.get_or_create(
+        schemes[code], created = FundingScheme.objects.get_or_create(
             code=code, defaults={"name": name, "legal_basis": legal, "display_order": order}
         )
         result.add("schemes", created)
+    for code, year, legal in SCHEME_YEAR_BASES:
+        _, created = SchemeYearBasis.objects.get_or_create(
+            scheme=schemes[code], fiscal_year=year, defaults={"legal_basis": legal}
+        )
+        result.add("year_bases", created)
     for order, (code, name) in enumerate(CATEGORIES, start=1):
         _, created = WorkerCategory.objects.get_or_create(
             code=code, defaults={"name": name, "display_order": order * 10}

@@ -73,11 +73,11 @@ MATRIX = {
     "programs:simulator": ("get", {}, {}, "L A A A A A"),
     "programs:simulator_export": ("get", {}, {}, "L R R R R R"),
     "programs:batch_list": ("get", KOTA, {}, "L A A A A A"),
-    "programs:batch_create": ("get", KOTA, {}, "L A F F F A"),
-    "programs:batch_import": ("get", KOTA, {}, "L A F F F A"),
-    "programs:batch_import_template": ("get", KOTA, {}, "L A F F F A"),
-    "programs:batch_edit": ("get", lambda w: {"pk": w["batch"].pk}, {}, "L A F F F A"),
-    "programs:batch_delete": ("post", lambda w: {"pk": w["batch"].pk}, {}, "L R F F F R"),
+    "programs:batch_create": ("get", KOTA, {}, "L A N N N A"),
+    "programs:batch_import": ("get", KOTA, {}, "L A N N N A"),
+    "programs:batch_import_template": ("get", KOTA, {}, "L A N N N A"),
+    "programs:batch_edit": ("get", lambda w: {"pk": w["batch"].pk}, {}, "L A N N N A"),
+    "programs:batch_delete": ("post", lambda w: {"pk": w["batch"].pk}, {}, "L R N N N R"),
 }
 
 STATUS = {"A": 200, "R": 302, "L": 302, "U": 401, "F": 403, "N": 404}
@@ -139,7 +139,7 @@ def test_denied_writes_change_nothing(world):
     verified = outsider.post(
         reverse("coverage:verification_queue"), {"group": "35.73|2025-06", "count": [count.pk], "action": "verify"}
     )
-    assert (entry.status_code, deleted.status_code, verified.status_code) == (404, 403, 403)
+    assert (entry.status_code, deleted.status_code, verified.status_code) == (404, 404, 403)
     assert FundedBatch.objects.filter(pk=batch.pk).exists()
     count.refresh_from_db()
     assert (count.status, count.active, count.version) == (EntryStatus.SUBMITTED, 4_754, 1)
