@@ -10,9 +10,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ucj_dashboard.formats import format_percent, format_period, safe_cell
-
-from .models import months_label
+from ucj_dashboard.formats import format_percent, format_period, months_label, safe_cell
 
 RUPIAH_FORMAT = '"Rp"#,##0'
 COUNT_FORMAT = "#,##0"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level, Region
-from ucj_dashboard.formats import format_number, format_period, month_name
+from ucj_dashboard.formats import format_number, months_label
 from ucj_dashboard.months import month_range, month_start, months_between
 
 RUPIAH = Decimal("0.01")
@@ -262,16 +262,6 @@ class WorkerCategory(models.Model):
 
     def __str__(self):
         return self.name
-
-
-def months_label(start: date, end: date) -> str:
-    """A run of months the Indonesian way: "Januari–Desember 2026", "Oktober 2026–Januari 2027",
-    "Maret 2026" for one month (English month names when English is active)."""
-    if start == end:
-        return format_period(start)
-    if start.year == end.year:
-        return f"{month_name(start.month)}–{format_period(end)}"
-    return f"{format_period(start)}–{format_period(end)}"
 
 
 class BatchStatus(models.TextChoices):

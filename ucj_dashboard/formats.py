@@ -101,6 +101,16 @@ def format_period_short(period: date):
     return f"{short} {period.year}"
 
 
+def months_label(start: date, end: date) -> str:
+    """A run of months the Indonesian way: "Januari–Desember 2026", "Oktober 2026–Januari 2027",
+    "Maret 2026" for one month (English month names when English is active)."""
+    if start == end:
+        return format_period(start)
+    if start.year == end.year:
+        return f"{month_name(start.month)}–{format_period(end)}"
+    return f"{format_period(start)}–{format_period(end)}"
+
+
 class NumberFormatError(ValueError):
     pass
 
