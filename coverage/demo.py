@@ -15,9 +15,9 @@ kab/kota then add up to exactly.
 
 The story it tells (README, "Demo tour"), with the real figures of DOMAIN.md at their real dates:
 - Kota Pangkalpinang, May 2025: PU 24.286 / 47.010, BPU 4.754 / 23.416, total 29.040 / 70.426;
-- Kota Malang, June 2025: 134.167 = 32,44% of 413.600, third of Jawa Timur's 38 kab/kota, with
-  Kota Surabaya, Kab. Bojonegoro, Kab. Mojokerto and Kab. Jember (the Kanwil's "five best") among
-  the six best and Kab. Gresik between them ("not strictly ranks 1 to 5");
+- Kota Malang, June 2025: 134.167 = 32,44% of 413.600, third of Jawa Timur's 38 kab/kota; with
+  Kota Surabaya, Kab. Bojonegoro, Kab. Mojokerto and Kab. Jember it makes the Kanwil's "five best"
+  (Kab. Gresik and Kab. Sidoarjo close behind);
 - Kab. Malang, December 2024: 19,6%, with 2.647 buruh tani tembakau funded by DBHCHT in 2024;
 - Kab. Blitar, October 2024: 26,3%; Solok Selatan, September 2024: 18.092 = 16,97%, with 3.360
   petani sawit funded by DBH Sawit;
@@ -138,7 +138,7 @@ JATIM = {
     "35.13": (1153, 14.1), "35.14": (1606, 25.2), "35.15": (2083, 28.6), "35.16": (1120, 30.4),
     "35.17": (1319, 21.0), "35.18": (1103, 18.6), "35.19": (745, 17.2), "35.20": (671, 18.1),
     "35.21": (871, 15.3), "35.22": (1301, 34.1), "35.23": (1199, 22.1), "35.24": (1345, 19.4),
-    "35.25": (1312, 31.2), "35.26": (1061, 10.8), "35.27": (970, 9.6), "35.28": (851, 11.4),
+    "35.25": (1312, 29.1), "35.26": (1061, 10.8), "35.27": (970, 9.6), "35.28": (851, 11.4),
     "35.29": (1124, 10.2), "35.71": (287, 27.8), "35.72": (150, 26.9), "35.73": (844, None),
     "35.74": (240, 24.6), "35.75": (209, 23.2), "35.76": (132, 28.1), "35.77": (196, 27.5),
     "35.78": (2874, 36.8), "35.79": (214, 25.9),
