@@ -219,7 +219,7 @@ class _Plan:
 
     region: Region
     rng: random.Random
-    workers: int  # employed population in 2025
+    workers: float  # employed population in 2025 (rounded down per year in ``denominators``)
     growth: float  # yearly growth of the employed population
     pu_share: float
     coverage: float  # total coverage (%) at the story month when no anchor says otherwise
@@ -250,7 +250,7 @@ def _plan(region, seed, real):
     pu_share = low + rng.random() * (high - low)
     drawn_coverage = math.exp(rng.gauss(math.log(37), 0.35))
     split = (rng.uniform(0.03, 0.06), rng.uniform(0.4, 0.8), rng.uniform(0.22, 0.40))
-    rates = {segment: rng.uniform(low, high) for segment, (low, high, _) in GROWTH.items()}
+    rates = {segment: rng.uniform(slowest, fastest) for segment, (slowest, fastest, _) in GROWTH.items()}
     factors = {segment: rng.uniform(0.85, 1.15) for segment in SEGMENTS}
 
     code = region.code
