@@ -364,7 +364,8 @@ def demo_load(*, seed=2025, recompute=True):
         _delete_demo_rows(model)
     offices_seed(offices=DEMO_OFFICES)
 
-    _programs()  # funded batches first: the reported BPU counts below exclude their workers
+    # The funded batches are loaded first (by the load_demo command, programs): the reported BPU
+    # counts below exclude the workers they handed to the engine.
     funded = _funded_by_region_month()
     plans = [_plan(region, seed, real_by_code.get(region.code)) for region in regions]
     denominators = []
@@ -574,14 +575,6 @@ def _bands(years):
             CategoryBand.objects.get_or_create(
                 year=year, category=category, defaults={"min_percent": low, "max_percent": high}
             )
-
-
-def _programs():
-    """Programs, rates and funded batches (real 2024 batches, demo ones after)."""
-    from programs.services import programs_demo_load, programs_seed
-
-    programs_seed()
-    programs_demo_load()
 
 
 __all__ = ["NATIONAL_CODE", "REAL_FIGURES", "demo_load"]

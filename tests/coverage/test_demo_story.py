@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.db.models import Count, Max, Sum
 from django.test.utils import override_settings
 
-import coverage.tasks  # noqa: F401  (registers the recompute task the batches queue, as a worker would)
 from coverage.demo import MONTHS, demo_load
 from coverage.models import ParticipantCount, Snapshot
+from programs.services import programs_demo_load, programs_seed
 from regions.management.commands.create_demo_users import DEMO_PASSWORD
 from regions.models import Denominator, Level, Office, Region, Territory
 from regions.services import offices_seed, region_tree_load
@@ -37,6 +37,8 @@ def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         region_tree_load()
         offices_seed()
+        programs_seed()  # what load_demo does: the batches first, then the counts
+        programs_demo_load()
         result = demo_load()
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             call_command("create_demo_users", stdout=io.StringIO())
