@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ucj_dashboard.admin_columns import figure
 from ucj_dashboard.formats import format_rupiah
 
 from . import services
@@ -89,7 +90,7 @@ class FundedBatchAdmin(SimpleHistoryAdmin):
         "region",
         "scheme",
         "category",
-        "workers",
+        figure(FundedBatch, "workers"),
         "package",
         "start_month",
         "end_month",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level, Region
+from ucj_dashboard.formats import format_number, format_period
 from ucj_dashboard.months import add_months, month_range, month_start, months_between  # noqa: F401 - re-exported
 
 RUPIAH = Decimal("0.01")
@@ -329,8 +330,8 @@ class FundedBatch(models.Model):
         ]
 
     def __str__(self):
-        months = f"{self.start_month:%Y-%m}..{self.end_month:%Y-%m}"
-        return f"{self.region.name} {self.scheme} {self.category}: {self.workers} ({months})"
+        months = f"{format_period(self.start_month)} – {format_period(self.end_month)}"
+        return f"{self.region.name} {self.scheme} {self.category}: {format_number(self.workers)} ({months})"
 
     @property
     def months(self) -> int:

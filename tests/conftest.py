@@ -49,6 +49,22 @@ def pytest_sessionstart(session):
         pytest.exit("Required services missing:\n- " + "\n- ".join(problems) + "\n" + hint, returncode=3)
 
 
+# Every real database has ids past 999; a fresh test database starts at 1 and would hide an id
+# printed as "79.709" (the verification queue's checkboxes did, and nothing could be decided).
+FIRST_ID = 100_000
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with every id sequence starting at 100,000."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        for schema, name in cursor.fetchall():
+            cursor.execute("SELECT setval(%s::regclass, %s, false)", [f'"{schema}"."{name}"', FIRST_ID])
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests render pages without running collectstatic first (production uses the manifest)."""

@@ -66,6 +66,25 @@ def format_pp(value, decimals=2):
     return f"{sign}{format_number(value, decimals)} pp"
 
 
+def format_signed(value, decimals=0):
+    """A difference with its sign: +333, -167, 0; None -> '–'."""
+    if value is None:
+        return EMPTY
+    return ("+" if value > 0 else "") + format_number(value, decimals)
+
+
+def format_signed_percent(value, decimals=1):
+    """A relative difference with its sign: +94,0%; None -> '–'."""
+    if value is None:
+        return EMPTY
+    return f"{format_signed(value, decimals)}%"
+
+
+def thousands_separator():
+    """'.' in Indonesian, ',' in English: for scripts that format numbers as the page does."""
+    return _separators()[0]
+
+
 def format_rupiah(value):
     """659265600 -> 'Rp659.265.600'."""
     if value is None:
