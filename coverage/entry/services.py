@@ -8,7 +8,8 @@ so the same rules apply everywhere:
 - a save names the ``version`` it read; a different current version means someone else saved
   in between and the save is refused (never a silent overwrite);
 - rule errors block (``coverage.entry.validation``); warnings are returned to the caller;
-- the audit trail is django-simple-history, with the "why" in ``history_change_reason``;
+- the audit trail is django-simple-history, with the "why" in ``history_change_reason`` as a code
+  (``coverage.entry.reasons``), translated when shown;
 - a change that affects coverage (anything submitted or verified, before or after) schedules
   ``recompute_schedule`` in the same transaction. Drafts never count.
 
@@ -38,7 +39,7 @@ from ..models import (
     Severity,
     Source,
 )
-from . import validation
+from . import reasons, validation
 from .impact import coverage_impact
 from .selectors import grid_counts
 
@@ -305,6 +306,10 @@ def _raise_blocking(check):
 def participant_counts_save_many(*, changes, user, reason, submit=False, checked=None) -> SaveResult:
     """Save many cells all-or-nothing (bulk inserts and updates, history in bulk too).
 
+    ``reason`` is stored in the history as a code of ``coverage.entry.reasons`` (``entry.grid``,
+    ``import:mei.csv``...), never as translated text; a cell submitted by this save gets the
+    code's submitting variant (``entry.grid_submit``).
+
     Refuses the whole set with a ``ValidationError`` (one message per problem) when any cell is
     out of scope, in a closed month, stale, or breaks an error rule. ``checked`` is a
     ``participant_counts_check(..., lock=True)`` result made in the same transaction.
@@ -327,10 +332,9 @@ def participant_counts_save_many(*, changes, user, reason, submit=False, checked
             _apply_plan(count, plan, user, now)
             why = reason
             if plan.status_after == EntryStatus.SUBMITTED and plan.status_before != EntryStatus.SUBMITTED:
-                if _("diajukan") not in reason.lower():
-                    why = f"{reason}; " + _("diajukan")
+                why = reasons.with_submission(reason)
                 result.submitted += 1
-            count._change_reason = why[:100]
+            count._change_reason = why
             count.full_clean(exclude=_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
             (creates if plan.existing is None else updates).append(count)
             counts.append(count)
@@ -384,9 +388,10 @@ def schedule_recompute(plans, reason):
 def participant_count_save(
     *, region, period, segment, values, user, expected_version, note=None, reason=""
 ) -> ParticipantCount:
-    """Save one cell (creating it as a draft if new). ``expected_version`` 0 = it did not exist."""
+    """Save one cell (creating it as a draft if new). ``expected_version`` 0 = it did not exist.
+    ``reason`` is a code of ``coverage.entry.reasons`` (default: a manual entry)."""
     change = CellChange(region, period, segment, dict(values), expected_version=expected_version, note=note)
-    result = participant_counts_save_many(changes=[change], user=user, reason=reason or _("Entri manual"))
+    result = participant_counts_save_many(changes=[change], user=user, reason=reason or reasons.MANUAL)
     count = result.counts[0]
     count.rule_warnings = [v for _plan, v in result.warnings]
     return count
@@ -403,7 +408,7 @@ def entry_grid_save(*, region, period, user, changes, submit=False) -> SaveResul
         ):
             if (count.region_id, count.segment) not in changed:
                 changes.append(CellChange(count.region, period, count.segment, {}, expected_version=count.version))
-    reason = _("Entri tabel dan pengajuan") if submit else _("Entri tabel")
+    reason = reasons.with_submission(reasons.GRID) if submit else reasons.GRID
     return participant_counts_save_many(changes=changes, user=user, reason=reason, submit=submit)
 
 
@@ -416,4 +421,4 @@ def participant_counts_submit(*, counts, user) -> SaveResult:
     ]
     if not changes:
         raise ValidationError(_("Tidak ada data draf untuk diajukan."))
-    return participant_counts_save_many(changes=changes, user=user, reason=_("Diajukan"), submit=True)
+    return participant_counts_save_many(changes=changes, user=user, reason=reasons.SUBMITTED, submit=True)

@@ -5,6 +5,8 @@ from django.urls import path, re_path
 from ..dashboards.urls import REGION
 from . import views
 
+OFFICE = r"(?P<code>[A-Za-z0-9_-]+)"
+
 urlpatterns = [
     re_path(rf"^entri/{REGION}/$", views.entry_grid, name="entry_grid"),
     path("entri/riwayat/<int:pk>/", views.count_history, name="count_history"),
@@ -12,4 +14,5 @@ urlpatterns = [
     path("pengajuan/", views.submission_tracker, name="submission_tracker"),
     path("impor/", views.import_counts, name="import_counts"),
     path("impor/templat/", views.import_template, name="import_template"),
+    re_path(rf"^kantor/{OFFICE}/selisih/$", views.source_discrepancies, name="source_discrepancies"),
 ]

@@ -1,16 +1,51 @@
-/* Entry grid: Indonesian thousands separators on blur, Enter moves down a column, and a
-   warning before leaving with unsaved changes. Works without it (plain form). */
+/* Entry grid: thousands separators on blur, Enter moves down a column, a warning before leaving
+   with unsaved changes, and, while typing in a cell that BPJS already reported, which figure counts
+   and the difference. Works without it (plain form; the server repeats the BPJS warning on save). */
 (function () {
   "use strict";
   var form = document.querySelector(".entry-grid-form");
   if (!form) return;
   var dirty = false;
-  function format(value) {
-    var digits = value.replace(/[.\s]/g, "");
-    if (!/^\d+$/.test(digits)) return value;
-    return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  var thousands = form.dataset.thousands || ".";
+  function group(digits) {
+    return digits.replace(/\B(?=(\d{3})+(?!\d))/g, thousands);
   }
-  form.addEventListener("input", function () { dirty = true; });
+  // Only the page's own thousands separator is dropped: "12,5" in Indonesian stays as typed, and the
+  // server answers that a count is a whole number.
+  function digitsOf(value) {
+    return value.split(thousands).join("").replace(/\s/g, "");
+  }
+  function format(value) {
+    var digits = digitsOf(value);
+    if (!/^\d+$/.test(digits)) return value;
+    return group(digits);
+  }
+  function signed(number) {
+    return (number > 0 ? "+" : number < 0 ? "-" : "") + group(String(Math.abs(number)));
+  }
+  function compareWithBpjs(input) {
+    var live = input.parentElement.querySelector(".bpjs-live");
+    var digits = digitsOf(input.value);
+    if (!/^\d+$/.test(digits)) {
+      if (live) live.remove();
+      return;
+    }
+    if (!live) {
+      live = document.createElement("span");
+      live.className = "bpjs-live";
+      live.setAttribute("role", "status");
+      input.insertAdjacentElement("afterend", live);
+    }
+    var bpjs = parseInt(input.dataset.bpjs, 10);
+    live.textContent = (form.dataset.bpjsWarning || "")
+      .replace("{bpjs}", group(String(bpjs)))
+      .replace("{diff}", signed(parseInt(digits, 10) - bpjs));
+  }
+  form.addEventListener("input", function (event) {
+    dirty = true;
+    var input = event.target;
+    if (input.matches && input.matches("input[data-bpjs]")) compareWithBpjs(input);
+  });
   form.addEventListener("focusout", function (event) {
     var input = event.target;
     if (input.matches && input.matches("input.num") && input.value) input.value = format(input.value.trim());

@@ -104,7 +104,7 @@ def test_a_verifier_returns_with_a_reason_and_the_operator_resubmits(
     participant_counts_return(counts=[count], user=verifier_malang, reason="BPU turun tanpa penjelasan")
     count.refresh_from_db()
     assert (count.status, count.return_reason) == (EntryStatus.RETURNED, "BPU turun tanpa penjelasan")
-    assert count.history.first().history_change_reason == "Dikembalikan: BPU turun tanpa penjelasan"
+    assert count.history.first().history_change_reason == "returned:BPU turun tanpa penjelasan"
 
     with pytest.raises(ValidationError) as error:
         participant_counts_verify(counts=[count], user=verifier_malang)
@@ -126,7 +126,7 @@ def test_a_jump_needs_an_explained_jump_note_before_verification(verifier_malang
         participant_counts_verify(counts=[count], user=verifier_malang)
     assert error.value.messages == [
         'Isi catatan "lonjakan dijelaskan" untuk Kota Malang BPU Mei 2025 sebelum memverifikasi: Peserta aktif '
-        "BPU Kota Malang berubah +125,0% dari bulan lalu (April 2025: 4.000 → 9.000), melebihi batas 25%."
+        "BPU Kota Malang berubah +125,0% dari bulan lalu (April 2025, Pemda: 4.000 → 9.000), melebihi batas 25%."
     ]
     count.refresh_from_db()
     assert count.status == EntryStatus.SUBMITTED
@@ -135,9 +135,7 @@ def test_a_jump_needs_an_explained_jump_note_before_verification(verifier_malang
     )
     count.refresh_from_db()
     assert (count.status, count.note) == (EntryStatus.VERIFIED, "Pendaftaran massal APBD 5.000 pekerja rentan")
-    assert count.history.first().history_change_reason == (
-        "Diverifikasi; lonjakan dijelaskan: Pendaftaran massal APBD 5.000 pekerja rentan"
-    )
+    assert count.history.first().history_change_reason == ("verified_jump:Pendaftaran massal APBD 5.000 pekerja rentan")
 
 
 def test_only_the_branch_verifier_of_the_region_may_verify(verifier_malang, operator_kota_malang, region_tree):
