@@ -207,7 +207,10 @@ def counts_import(*, file, filename, user, dry_run=True, submit=False, acknowled
         return report
 
     with transaction.atomic():
-        check = entry_services.participant_counts_check(changes=changes, user=user, submit=submit, lock=not dry_run)
+        # The impact is the dry run's: an apply saves and recomputes for real.
+        check = entry_services.participant_counts_check(
+            changes=changes, user=user, submit=submit, lock=not dry_run, with_impact=dry_run
+        )
         report.check = check
         report.errors.extend(_violations_as_row_errors(check, "error"))
         report.warnings.extend(_violations_as_row_errors(check, "warning"))

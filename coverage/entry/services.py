@@ -232,7 +232,8 @@ def _existing_counts(changes, lock):
 
 
 def participant_counts_check(*, changes, user, submit=False, lock=False, with_impact=True) -> CheckResult:
-    """Plan ``changes`` without writing: old -> new per cell, rule violations, coverage impact.
+    """Plan ``changes`` without writing: old -> new per cell, rule violations, and with
+    ``with_impact`` the coverage impact (the engine's what-if: written, recomputed, rolled back).
 
     With ``lock`` the stored rows are locked (``SELECT ... FOR UPDATE``) until the caller's
     transaction ends, so a save right after sees exactly what was checked.
@@ -271,7 +272,7 @@ def participant_counts_check(*, changes, user, submit=False, lock=False, with_im
 
     result = CheckResult(plans=plans, fingerprint=_fingerprint(plans))
     if with_impact:
-        result.impact = coverage_impact(plans=plans)
+        result.impact = coverage_impact(plans=plans, full_month_above=RECOMPUTE_REGION_LIMIT)
     return result
 
 
