@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ucj_dashboard.admin_columns import figure
-from ucj_dashboard.formats import format_rupiah
+from ucj_dashboard.formats import format_number, format_rupiah
 
 from . import services
 from .models import FundedBatch, FundingScheme, Package, PremiumRate, Program, WorkerCategory
@@ -65,7 +65,7 @@ class PackageAdmin(SimpleHistoryAdmin):
                 self.message_user(request, "; ".join(exc.messages), messages.WARNING)
                 return
             if repriced:
-                self.message_user(request, _("Biaya %(n)d batch dihitung ulang.") % {"n": repriced})
+                self.message_user(request, _("Biaya %(n)s batch dihitung ulang.") % {"n": format_number(repriced)})
 
 
 @admin.register(FundingScheme)

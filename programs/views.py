@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from regions.models import Region
 from regions.selectors import can_edit_region, home_office, home_region, territory_regions
+from ucj_dashboard.formats import format_number
 
 from . import charts, selectors, services
 from .exports import simulation_xlsx
@@ -156,8 +157,8 @@ def batch_import(request, code):
         apply = form.cleaned_data["apply"]
         report = batches_import(file=upload, filename=upload.name, user=request.user, dry_run=not apply, root=region)
         if report.applied:
-            counts = {"n": report.created, "u": report.updated}
-            messages.success(request, _("Impor selesai: %(n)d batch baru, %(u)d diubah.") % counts)
+            counts = {"n": format_number(report.created), "u": format_number(report.updated)}
+            messages.success(request, _("Impor selesai: %(n)s batch baru, %(u)s diubah.") % counts)
     return render(request, "programs/batch_import.html", {"form": form, "region": region, "report": report})
 
 

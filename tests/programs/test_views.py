@@ -110,6 +110,15 @@ def test_an_operator_records_a_batch_for_their_region(
     assert callbacks  # the recompute is queued on commit
 
 
+def test_the_saved_message_prints_workers_and_months_the_indonesian_way(client, operator_kota_malang, catalogue):
+    """Not "6900 (2026-01..2026-12)": the batch's name in messages uses the formats of the pages."""
+    client.force_login(operator_kota_malang)
+    data = _batch_post(catalogue, workers="6.900", start_month="2026-01", end_month="2026-12")
+    response = client.post(reverse("programs:batch_create", kwargs={"code": "35.73"}), data, follow=True)
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.endswith(": 6.900 (Januari 2026 – Desember 2026) disimpan."), message
+
+
 def test_an_operator_may_record_for_a_kelurahan_of_their_city(client, operator_kota_malang, catalogue):
     client.force_login(operator_kota_malang)
     data = _batch_post(catalogue, region="35.73.01.1001")
