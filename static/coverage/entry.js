@@ -23,23 +23,33 @@
   function signed(number) {
     return (number > 0 ? "+" : number < 0 ? "-" : "") + group(String(Math.abs(number)));
   }
+  // A cell BPJS already reported: its own difference line follows the typed value, and one status
+  // line above the grid says which figure counts (screen readers hear it once, politely).
+  var live = form.querySelector(".bpjs-live");
+  var decimal = thousands === "." ? "," : ".";
+  function percent(value) {
+    return (value > 0 ? "+" : "") + value.toFixed(1).replace(".", decimal) + "%";
+  }
   function compareWithBpjs(input) {
-    var live = input.parentElement.querySelector(".bpjs-live");
     var digits = digitsOf(input.value);
+    var bpjs = parseInt(input.dataset.bpjs, 10);
+    var line = input.parentElement.querySelector(".bpjs-diff");
     if (!/^\d+$/.test(digits)) {
-      if (live) live.remove();
+      if (line) line.textContent = "";
+      if (live) live.hidden = true;
       return;
     }
-    if (!live) {
-      live = document.createElement("span");
-      live.className = "bpjs-live";
-      live.setAttribute("role", "status");
-      input.insertAdjacentElement("afterend", live);
+    var diff = parseInt(digits, 10) - bpjs;
+    if (line) {
+      line.textContent = (line.dataset.label || "") + " " + signed(diff) + (bpjs ? " (" + percent(diff * 100 / bpjs) + ")" : "");
     }
-    var bpjs = parseInt(input.dataset.bpjs, 10);
-    live.textContent = (form.dataset.bpjsWarning || "")
-      .replace("{bpjs}", group(String(bpjs)))
-      .replace("{diff}", signed(parseInt(digits, 10) - bpjs));
+    if (live) {
+      var label = form.querySelector("label[for='" + input.id + "']");
+      live.textContent = (label ? label.textContent + ": " : "") + (form.dataset.bpjsWarning || "")
+        .replace("{bpjs}", group(String(bpjs)))
+        .replace("{diff}", signed(diff));
+      live.hidden = false;
+    }
   }
   form.addEventListener("input", function (event) {
     dirty = true;

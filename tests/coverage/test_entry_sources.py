@@ -115,8 +115,8 @@ def test_the_grid_shows_this_months_bpjs_figure_and_the_difference(client, opera
     bpjs(region_tree["35.73.01"], "BPU", 4_754)
     html = _login(client, operator_kota_malang).get(GRID).content.decode()
     assert (
-        '<span class="bpjs" id="id_35.73-PU-active-bpjs">BPJS 134.500 (dihitung) · <span class="bpjs-diff">selisih '
-        "-333 (-0,2%)</span></span>" in html
+        '<span class="bpjs" id="id_35.73-PU-active-bpjs">BPJS 134.500 (dihitung) <span class="bpjs-diff" '
+        'data-label="selisih">selisih -333 (-0,2%)</span></span>' in html
     )
     # The raw figure for the script's live comparison, never localised.
     assert 'id="id_35.73-PU-active" value="134.167"' in html and 'data-bpjs="134500"' in html
@@ -222,6 +222,7 @@ def test_the_discrepancy_page_lists_cells_where_pemda_and_bpjs_differ_beyond_the
     assert '<td class="num">134.500</td><td class="num">150.000</td>' in html
     assert '<td class="num">+15.500</td><td class="num">+11,5%</td>' in html
     assert "berbeda lebih dari 5% dari angka BPJS" in html
+    assert "Selisih angka BPJS dan Pemda — Kantor Cabang Malang" in html
 
 
 def test_the_admin_sets_the_discrepancy_threshold(client, verifier_malang, discrepancies):

@@ -128,11 +128,11 @@ def test_typing_in_a_cell_bpjs_already_reported_says_at_once_which_figure_counts
     page.goto(url("coverage:entry_grid", code="35.07", query="periode=2025-06"))
     assert "BPJS 186.000 (dihitung)" in visible_text(page)
     page.fill("#id_35\\.07-PU-active", "190000")
-    live = page.inner_text("#id_35\\.07-PU-active ~ .bpjs-live")
-    assert live == (
-        "Angka BPJS 186.000 sudah ada untuk sel ini dan angka itulah yang dihitung; angka Pemda disimpan sebagai "
-        "pembanding (selisih +4.000)."
+    assert page.inner_text(".bpjs-live") == (
+        "Kabupaten Malang PU peserta aktif: Angka BPJS 186.000 sudah ada untuk sel ini dan angka itulah yang "
+        "dihitung; angka Pemda disimpan sebagai pembanding (selisih +4.000)."
     )
+    assert page.inner_text("#id_35\\.07-PU-active-bpjs .bpjs-diff") == "selisih +4.000 (+2,2%)"
     admin.assert_clean()
 
 
