@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coverage.engine import funded_workers_replace
+from ucj_dashboard.months import month_range, month_start
 from ucj_dashboard.spreadsheets import parse_period
 
 from .models import (
@@ -26,9 +27,8 @@ from .models import (
     Program,
     ProgramSegment,
     RateBasis,
+    SchemeYearBasis,
     WorkerCategory,
-    month_range,
-    month_start,
 )
 from .selectors import budget_calculate, package_premiums
 
@@ -91,6 +91,7 @@ def funded_batch_create(
     package,
     start_month,
     end_month,
+    target_population=None,
     fiscal_year=None,
     status=BatchStatus.PLANNED,
     reference="",
@@ -102,6 +103,7 @@ def funded_batch_create(
         scheme=scheme,
         category=category,
         workers=workers,
+        target_population=target_population,
         package=package,
         start_month=start_month,
         end_month=end_month,
@@ -270,14 +272,8 @@ PACKAGES = [
 ]
 
 SCHEMES = [
-    # code, name, legal basis, order
-    (
-        "apbd",
-        "APBD",
-        "Inpres 2/2021; SE Mendagri 842.2/5193/SJ; Permendagri pedoman penyusunan APBD tahunan "
-        "(mis. Permendagri 15/2024 untuk APBD 2025)",
-        10,
-    ),
+    # code, name, legal basis (every year), order
+    ("apbd", "APBD", "Inpres 2/2021; SE Mendagri 842.2/5193/SJ", 10),
     ("dbhcht", "DBHCHT", "PMK 72/2024 (Dana Bagi Hasil Cukai Hasil Tembakau)", 20),
     (
         "dbh-sawit",
@@ -290,6 +286,14 @@ SCHEMES = [
     ("baznas", "Baznas", "UU 23/2011 tentang Pengelolaan Zakat", 60),
     ("csr", "CSR / TJSLP", "UU 40/2007 Pasal 74; PP 47/2012 (Tanggung Jawab Sosial dan Lingkungan Perseroan)", 70),
     ("dinsos", "Dinas Sosial", "Pekerja rentan miskin ekstrem; Inpres 4/2022", 80),
+]
+
+# What a scheme rests on for one fiscal year: the yearly Permendagri on APBD guidelines (DOMAIN.md:
+# 15/2024 for APBD 2025; 14/2025 for APBD 2026). Earlier and later years are added in admin.
+SCHEME_YEAR_BASES = [
+    # scheme, fiscal year, legal basis
+    ("apbd", 2025, "Permendagri 15/2024 tentang Pedoman Penyusunan APBD Tahun Anggaran 2025"),
+    ("apbd", 2026, "Permendagri 14/2025 tentang Pedoman Penyusunan APBD Tahun Anggaran 2026"),
 ]
 
 CATEGORIES = [
@@ -334,7 +338,8 @@ def _dec(value):
 
 @transaction.atomic
 def programs_seed() -> SeedResult:
-    """Programs, premium rates, packages, funding schemes and worker categories; idempotent.
+    """Programs, premium rates, packages, funding schemes (with their yearly legal bases) and worker
+    categories; idempotent.
 
     Existing rows are left as admins edited them: only what is missing is created.
     """
@@ -376,11 +381,17 @@ def programs_seed() -> SeedResult:
         if created:
             package.programs.set([programs[c] for c in program_codes])
         result.add("packages", created)
+    schemes = {}
     for code, name, legal, order in SCHEMES:
-        _, created = FundingScheme.objects.get_or_create(
+        schemes[code], created = FundingScheme.objects.get_or_create(
             code=code, defaults={"name": name, "legal_basis": legal, "display_order": order}
         )
         result.add("schemes", created)
+    for code, year, legal in SCHEME_YEAR_BASES:
+        _, created = SchemeYearBasis.objects.get_or_create(
+            scheme=schemes[code], fiscal_year=year, defaults={"legal_basis": legal}
+        )
+        result.add("year_bases", created)
     for order, (code, name) in enumerate(CATEGORIES, start=1):
         _, created = WorkerCategory.objects.get_or_create(
             code=code, defaults={"name": name, "display_order": order * 10}
@@ -391,6 +402,8 @@ def programs_seed() -> SeedResult:
 
 # Demo batches on real regions. The 2024 figures are real (DOMAIN.md); the 2025-2026 ones are
 # examples placed so that, seen on 21 November 2026, some lapse within 60 days and one is short.
+# Kab. Malang's DBHCHT, Solok Selatan's DBH Sawit and Tanah Bumbu's ADD batches are renewed every
+# year (as such funding usually is), so their coverage does not drop when a fiscal year's batch ends.
 DEMO_BATCHES = """
 # reference            region scheme    category           workers package         start   end     status
 DEMO-3507-DBHCHT-2024  35.07 dbhcht    buruh-tani-tembakau   2647 bpu-jkk-jkm     2024-01 2024-12 ended
@@ -400,12 +413,16 @@ DEMO-6310-RENTAN-2024  63.10 add       pekerja-rentan-desa   2192 bpu-jkk-jkm   
 DEMO-3508-DBHCHT-2024  35.08 dbhcht    buruh-tani-tembakau   5606 bpu-jkk-jkm     2024-06 2024-12 ended
 DEMO-3316-BAZNAS-2024  33.16 baznas    marbot                 742 bpu-jkk-jkm     2024-10 2024-12 ended
 DEMO-5203-DBHCHT-2024  52.03 dbhcht    buruh-tani-tembakau  12698 bpu-jkk-jkm     2024-04 2024-12 ended
+DEMO-3507-DBHCHT-2025  35.07 dbhcht    buruh-tani-tembakau   2700 bpu-jkk-jkm     2025-01 2025-12 ended
 DEMO-1311-SAWIT-2025   13.11 dbh-sawit petani-sawit          3500 bpu-jkk-jkm     2025-01 2025-12 ended
 DEMO-6310-ADD-2025     63.10 add       perangkat-desa        8146 bpu-jkk-jkm     2025-01 2025-12 ended
+DEMO-6310-RENTAN-2025  63.10 add       pekerja-rentan-desa   2192 bpu-jkk-jkm     2025-01 2025-12 ended
 DEMO-3507-DBHCHT-2026  35.07 dbhcht    buruh-tani-tembakau   2800 bpu-jkk-jkm     2026-01 2026-12 active
+DEMO-1311-SAWIT-2026   13.11 dbh-sawit petani-sawit          3600 bpu-jkk-jkm     2026-01 2026-12 active
 DEMO-3573-APBD-2026    35.73 apbd      kader-posyandu        1250 bpu-jkk-jkm-jht 2026-03 2026-11 active
 DEMO-3316-BAZNAS-2026  33.16 baznas    marbot                 742 bpu-jkk-jkm     2026-10 2026-11 active
 DEMO-6310-ADD-2026     63.10 add       perangkat-desa        8146 bpu-jkk-jkm     2026-01 2026-12 active
+DEMO-6310-RENTAN-2026  63.10 add       pekerja-rentan-desa   2192 bpu-jkk-jkm     2026-01 2026-12 active
 DEMO-5203-DBHCHT-2027  52.03 dbhcht    buruh-tani-tembakau  13000 bpu-jkk-jkm     2027-01 2027-09 planned
 """
 

@@ -2,10 +2,12 @@
 
 from django.urls import path, re_path
 
+from regions.models import REGION_CODE_PATTERN
+
 from . import api, exports, views
 
-# A Kemendagri code (ID, 35, 35.73, 35.73.01, 35.73.01.1001) and the charts of each page.
-REGION = r"(?P<code>ID|\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?)"
+# A Kemendagri code and the charts of each page.
+REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
 _OFFICE = r"(?P<code>[A-Za-z0-9_-]+)"
 _REGION_CHART = r"(?P<chart>tren|segmen|peringkat|bawahan|peta)"
 _OFFICE_CHART = r"(?P<chart>tren|segmen|cabang|wilayah)"

@@ -2,8 +2,11 @@
 
 from django.urls import path, re_path
 
-from ..dashboards.urls import REGION
+from regions.models import REGION_CODE_PATTERN
+
 from . import views
+
+REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
 
 OFFICE = r"(?P<code>[A-Za-z0-9_-]+)"
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from regions.models import SegmentGroup
 from regions.selectors import user_is_admin
-from ucj_dashboard.formats import format_number, format_period, format_signed, format_signed_percent
+from ucj_dashboard.formats import format_growth, format_number, format_period, format_signed
 from ucj_dashboard.months import add_months
 
 from ..models import (
@@ -252,7 +252,7 @@ def _jump_rules(cell, config, context):
                 % {
                     "segment": cell.segment,
                     "region": cell.region.name,
-                    "change": format_signed_percent(change, 1),
+                    "change": format_growth(change, 1),
                     "what": what,
                     "before": format_period(before_period),
                     "source": SOURCE_NAMES[old_source],

@@ -33,12 +33,19 @@ def bertanda(value, decimals=0):
 
 @register.filter
 def persen_bertanda(value, decimals=1):
-    return formats.format_signed_percent(value, int(decimals))
+    """A relative difference with its sign, one decimal: {{ d|persen_bertanda }} -> +11,5%."""
+    return formats.format_growth(value, int(decimals))
 
 
 @register.simple_tag
 def pemisah_ribuan():
     return formats.thousands_separator()
+
+
+@register.filter
+def tumbuh(value):
+    """A signed change of participants in percent: {{ s.growth_yoy_bpu|tumbuh }} -> +81,73%."""
+    return formats.format_growth(value)
 
 
 @register.filter
