@@ -189,7 +189,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Django never groups digits itself: with grouping on, every {{ x.pk }}, year and code in a form value,
+# URL or data attribute came out as "79.709" / "2.025" and broke the forms that post them back. Every
+# displayed figure goes through the explicit Indonesian/English formats instead (regions/templatetags/
+# ucj.py: angka, persen, rupiah...; ucj_dashboard/formats.py in Python), checked over rendered pages by
+# tests/test_number_formats_on_pages.py. A number left unformatted shows as "134167": visible, never a broken form.
+USE_THOUSAND_SEPARATOR = False
 
 # STATIC
 from importlib.util import find_spec  # noqa: E402 - kept in this section

@@ -8,6 +8,8 @@ from . import views
 
 REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
 
+OFFICE = r"(?P<code>[A-Za-z0-9_-]+)"
+
 urlpatterns = [
     re_path(rf"^entri/{REGION}/$", views.entry_grid, name="entry_grid"),
     path("entri/riwayat/<int:pk>/", views.count_history, name="count_history"),
@@ -15,4 +17,5 @@ urlpatterns = [
     path("pengajuan/", views.submission_tracker, name="submission_tracker"),
     path("impor/", views.import_counts, name="import_counts"),
     path("impor/templat/", views.import_template, name="import_template"),
+    re_path(rf"^kantor/{OFFICE}/selisih/$", views.source_discrepancies, name="source_discrepancies"),
 ]
