@@ -54,8 +54,8 @@ def main():
     django.setup()
     from django.db import connection
 
+    from coverage.engine import coverage_recompute
     from coverage.models import ParticipantCount, Snapshot
-    from coverage.services import coverage_recompute
     from regions.models import Region
     from regions.services import offices_seed
 

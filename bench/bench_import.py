@@ -12,7 +12,7 @@ the first desa until 10,000 rows. April is imported once first, so May's rows ar
 against last month (the change rules) and the history exists.
 
 Measured, each the median of ``--runs`` (3) interleaved runs, through the real entry points
-(``coverage.importers.counts_import``):
+(``coverage.entry.importer.counts_import``):
 - floor: ``pandas.read_csv`` of the same file (the cheapest possible read);
 - read: ``read_spreadsheet`` (encoding and separator detection, blank and total rows);
 - dry run: read + resolve regions + scope + parse + rules + diff + coverage impact;
@@ -148,8 +148,9 @@ def _timed(function):
 def measure(runs):
     import pandas as pd
 
-    from coverage.importers import counts_import, read_spreadsheet
+    from coverage.entry.importer import counts_import
     from coverage.models import ParticipantCount
+    from ucj_dashboard.spreadsheets import read_spreadsheet
 
     user = _ensure_data()
     cells, april, may, desa = _rows()
