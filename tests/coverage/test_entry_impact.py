@@ -17,7 +17,7 @@ from coverage.engine import coverage_recompute
 from coverage.entry.services import CellChange, participant_counts_check, participant_counts_save_many
 from coverage.models import EntryStatus, ParticipantCount, Snapshot, Source
 from regions.models import Denominator, SegmentGroup
-from tests.coverage.test_entry_support import APRIL, MAY, _fast_password_hasher  # noqa: F401
+from tests.factories import APRIL, MAY
 
 pytestmark = pytest.mark.django_db
 

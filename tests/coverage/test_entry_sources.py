@@ -16,7 +16,8 @@ from coverage.entry.verification import participant_counts_verify
 from coverage.models import CoverageSettings, EffectiveCount, EntryStatus, ParticipantCount, Source
 from regions.models import Role, UserRole
 from tests.conftest import PASSWORD
-from tests.coverage.test_entry_support import APRIL, MAY, _fast_password_hasher, make_count  # noqa: F401
+from tests.factories import APRIL, MAY
+from tests.factories import make_pemda_count as make_count
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 
 from coverage.models import EntryStatus, ImportBatch, ImportStatus, ParticipantCount, ReportingPeriod
 from tests.conftest import PASSWORD
-from tests.coverage.test_entry_support import APRIL, MAY, _fast_password_hasher, cells, make_count  # noqa: F401
+from tests.factories import APRIL, MAY
+from tests.factories import make_pemda_count as make_count
+from tests.factories import pemda_cells as cells
 
 pytestmark = pytest.mark.django_db
 

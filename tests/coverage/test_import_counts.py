@@ -11,16 +11,9 @@ from openpyxl import load_workbook
 from coverage.entry.importer import counts_import, counts_template
 from coverage.entry.reasons import reason_label
 from coverage.models import EntryStatus, ParticipantCount, RecomputeRequest
-from tests.coverage.test_entry_support import (  # noqa: F401
-    APRIL,
-    MAY,
-    _fast_password_hasher,
-    cells,
-    kota_malang_denominator,
-    make_count,
-    operator_jatim,
-    pangkalpinang,
-)
+from tests.factories import APRIL, MAY
+from tests.factories import make_pemda_count as make_count
+from tests.factories import pemda_cells as cells
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ import pytest
 from openpyxl import Workbook
 
 from regions.resolver import RegionResolveError, RegionResolver, region_name_key
-from tests.coverage.test_entry_support import _fast_password_hasher, operator_jatim  # noqa: F401
 from ucj_dashboard.spreadsheets import RowError, SpreadsheetError, parse_period, read_spreadsheet
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from coverage.entry.services import participant_count_save
 from coverage.entry.validation import rule_override_save, validation_rules_ensure_defaults
 from coverage.models import EntryStatus, ParticipantCount, RuleCode, RuleOverride, Severity, Source, ValidationRule
-from tests.coverage.test_entry_support import MAY, _fast_password_hasher, cells, make_count, pangkalpinang  # noqa: F401
-from tests.factories import make_region
+from tests.factories import MAY, make_region
+from tests.factories import make_pemda_count as make_count
+from tests.factories import pemda_cells as cells
 
 pytestmark = pytest.mark.django_db
 

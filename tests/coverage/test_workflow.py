@@ -14,7 +14,9 @@ from coverage.entry.selectors import count_history_rows, submission_tracker_rows
 from coverage.entry.services import participant_count_save, participant_counts_submit
 from coverage.entry.verification import participant_counts_return, participant_counts_verify
 from coverage.models import EntryStatus, ParticipantCount, RecomputeRequest, ReminderKind, SubmissionReminder
-from tests.coverage.test_entry_support import APRIL, MAY, _fast_password_hasher, cells, make_count  # noqa: F401
+from tests.factories import APRIL, MAY
+from tests.factories import make_pemda_count as make_count
+from tests.factories import pemda_cells as cells
 
 pytestmark = pytest.mark.django_db
 
