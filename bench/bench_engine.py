@@ -167,7 +167,7 @@ def measure(env, rounds):
         cursor.execute("SHOW max_parallel_workers_per_gather")
         parallel = cursor.fetchone()[0]
     return {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_before_after_rounds": loads},
         "count_rows": rows,
         "months": len(periods),
@@ -223,7 +223,7 @@ def main():
         if args.no_measure:
             return
     result = measure(env, args.rounds)
-    out = ROOT / "bench" / "results" / f"engine-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out = ROOT / "bench" / "results" / f"engine-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(markdown(result))

@@ -36,7 +36,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -262,7 +262,7 @@ def measure(rounds):
     from django.conf import settings
 
     return {
-        "when": datetime.now().isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "debug": settings.DEBUG,
         "load_before_after_rounds": loads,
         "rows": ROWS,
@@ -307,6 +307,7 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get("BENCH_IMPORT_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--setup", action="store_true", help="Create the database, schema, regions and user.")
+    parser.add_argument("--no-measure", action="store_true", help="With --setup: only set up.")
     args = parser.parse_args()
     if not 1 <= args.rounds <= 10:
         parser.error("--rounds must be 1..10")
@@ -314,10 +315,12 @@ def main():
     if args.setup:
         _ensure_schema()
         _ensure_data(load=True)
+        if args.no_measure:
+            return
     result = measure(args.rounds)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    (results / f"import-{datetime.now():%Y%m%d-%H%M%S}.json").write_text(json.dumps(result, indent=2))
+    (results / f"import-{datetime.now(UTC):%Y%m%d-%H%M%S}.json").write_text(json.dumps(result, indent=2))
     print(markdown(result))
 
 

@@ -371,9 +371,10 @@ def main():
     measured = run_rounds(args, env, data, personas)
     summary = summarise(measured["results"])
     report = markdown(summary, measured, args)
-    out = ROOT / "bench" / "results" / f"pages-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out = ROOT / "bench" / "results" / f"pages-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
     out.parent.mkdir(exist_ok=True)
-    raw = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "args": vars(args), "summary": summary, **measured}
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    raw = {"when": when, "args": vars(args), "summary": summary, **measured}
     out.write_text(json.dumps(raw, indent=2, default=str) + "\n")
     print(report)
     print(f"\n(raw figures: {out.relative_to(ROOT)})")

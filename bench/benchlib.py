@@ -255,8 +255,9 @@ def entry_grid_submit(port, cookie, *, code, period, segment, active):
     )
     elapsed = time.perf_counter() - started
     if status != 302:
-        errors = re.findall(rb'class="errorlist[^"]*"[^>]*>(.*?)</ul>', body, re.S)
-        raise SystemExit(f"entry grid POST {path} answered {status}: {errors[:3]}")
+        errors = re.findall(rb'class="(?:entry-errors|errorlist)[^"]*"[^>]*>(.*?)</(?:div|ul)>', body, re.S)
+        text = [re.sub(r"<[^>]+>", " ", e.decode()).split() for e in errors[:3]]
+        raise SystemExit(f"entry grid POST {path} answered {status}: {[' '.join(t) for t in text]}")
     return elapsed, status
 
 
