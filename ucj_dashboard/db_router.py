@@ -70,7 +70,9 @@ def replica_catch_up(*, timeout=None) -> bool:
     deadline = time.monotonic() + timeout
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()")
+            # The insert position, not the written one: the engine commits with synchronous_commit
+            # off, so its commit record may not be written yet when this runs.
+            cursor.execute("SELECT pg_current_wal_insert_lsn()")
             target = cursor.fetchone()[0]
         with connections[REPLICA].cursor() as cursor:
             while True:
