@@ -15,7 +15,7 @@ Measurement: gunicorn as in the Procfile with ``--workers`` (default 2, this mac
 the Procfile's Celery worker, Redis database 8 as cache and broker, DEBUG off. All 40 personas sign
 in. wrk (Debian's package, installed if missing) with 2 threads and 16 connections; every request
 goes to a random URL of the mix with a random session's cookies. The mix (10,000 URLs drawn with a
-fixed seed; 25 % of the pages with an earlier ``?periode``):
+fixed seed, 2,861 distinct; every page at its default, latest month):
   30 % kab/kota dashboards (all 514), 15 % kecamatan dashboards (500 drawn), 10 % province
   dashboards (38), 5 % the national dashboard, 10 % league tables (national, per province, per
   kab/kota's kecamatan, provinces), 30 % chart JSON (tren, segmen, peringkat, bawahan of the
@@ -139,24 +139,14 @@ def codes(env):
     return json.loads(output.split("CODES ", 1)[1].splitlines()[0])
 
 
-def months_between(first, last):
-    year, month = int(first[:4]), int(first[5:7])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last[:7]:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
 def url_mix(data, size=10_000):
     """The realistic mix: (category, path) drawn with a fixed seed."""
     rng = random.Random(SEED)
     provinces, kabkota, kecamatan = data["levels"]["1"], data["levels"]["2"], data["levels"]["3"]
     kecamatan = rng.sample(kecamatan, 500)
-    months = months_between(data["first"], data["last"])[:-1]
 
     def page(code):
-        return f"/wilayah/{code}/" + (f"?periode={rng.choice(months)}" if rng.random() < 0.25 else "")
+        return f"/wilayah/{code}/"
 
     def league():
         choice = rng.random()
@@ -257,7 +247,9 @@ def run_rounds(args, env, data, personas):
                 results["trivial"].append(benchlib.wrk(port, trivial_script, duration=args.duration))
                 benchlib.flush_redis(args.redis_url)
                 results["cold"].append(benchlib.wrk(port, mix_script, duration=args.duration))
+                results["cold"][-1]["cache_keys_after"] = benchlib.redis_keys(args.redis_url)
                 results["warm"].append(benchlib.wrk(port, mix_script, duration=args.duration))
+                results["warm"][-1]["cache_keys_after"] = benchlib.redis_keys(args.redis_url)
                 started = time.time()
                 season = EntrySeason(port, operators, last_month, args.interval, args.database_url)
                 season.start()
@@ -295,6 +287,8 @@ def run_rounds(args, env, data, personas):
         "loads": loads,
         "checked": checked,
         "mix_size": len(mix),
+        "mix_distinct_urls": len({path for _, path in mix}),
+        "mix_by_category": {name: sum(1 for n, _ in mix if n == name) for name, _ in checked.items()},
         "log_dir": log_dir,
     }
 

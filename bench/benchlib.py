@@ -79,6 +79,13 @@ def flush_redis(url):
     redis.Redis.from_url(url).flushdb()
 
 
+def redis_keys(url):
+    """How many keys the bench's Redis database holds (cached pages, charts, snapshot reads, sessions' pages)."""
+    import redis
+
+    return redis.Redis.from_url(url).dbsize()
+
+
 def port_free(port):
     with socket.socket() as sock:
         try:
