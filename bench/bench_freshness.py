@@ -95,7 +95,7 @@ def measure(args, env):
     with benchlib.Processes(env, port=port, workers=args.workers, celery=True):
         operator = benchlib.sign_in(port, OPERATOR, PASSWORD)
         head = benchlib.sign_in(port, HEAD, PASSWORD)
-        branch_page = f"/kantor/{OFFICE}/"
+        branch_page = f"/kantor/{OFFICE}/?periode={month}"
         status, _, body = benchlib.request(port, branch_page, headers={"Cookie": head})
         if status != 200:
             raise SystemExit(f"{branch_page} answered {status}")

@@ -20,7 +20,7 @@ Measured, each the median of ``--rounds`` (3) interleaved rounds; ratios are to 
 - read: ``read_spreadsheet`` (encoding and separator detection, blank and total rows);
 - dry run: read + resolve regions + scope + parse + rules + diff + coverage impact;
 - apply: a dry run's work again under row locks, then 10,000 inserts and 10,000 history rows,
-  all in one transaction, through ``coverage.importers.counts_import`` (the real entry point);
+  all in one transaction, through ``coverage.entry.importer.counts_import`` (the real entry point);
 - re-import: the same file again (nothing changes, nothing is written).
 May's counts and history are deleted before each round's floors and before its apply. Celery runs
 with an in-memory broker and no worker: the snapshot recompute is asynchronous in production and
@@ -221,8 +221,9 @@ def _timed(function):
 def measure(rounds):
     import pandas as pd
 
-    from coverage.importers import counts_import, read_spreadsheet
+    from coverage.entry.importer import counts_import
     from coverage.models import ParticipantCount
+    from ucj_dashboard.spreadsheets import read_spreadsheet
 
     user = _ensure_data()
     cells, april, may, desa = _rows()

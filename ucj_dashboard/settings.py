@@ -135,12 +135,10 @@ else:
 if env_str("TEST_DB_NAME"):
     # Lets several test runs share one server (e.g. parallel checkouts) without clashing.
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
-# A PostgreSQL read replica of DATABASE_URL (a streaming standby): the dashboards read snapshots from
-# it; writes, the engine, transactions and migrations stay on the primary (ucj_dashboard/db_router.py).
-# A recompute announces its figures (the cache generation) once the replica has replayed them, waiting
-# at most DATABASE_REPLICA_WAIT_SECONDS.
+# A PostgreSQL read replica of DATABASE_URL (a streaming standby): the dashboards read snapshots and
+# their versions from it; writes, the engine, transactions and migrations stay on the primary
+# (ucj_dashboard/db_router.py).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
-DATABASE_REPLICA_WAIT_SECONDS = env_int("DATABASE_REPLICA_WAIT_SECONDS", 5)
 if DATABASE_REPLICA_URL:
     if not DATABASE_URL:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (the primary) as well.")

@@ -7,7 +7,6 @@ the real services, exercises the router and prints one JSON line of observations
 
 import json
 import os
-import threading
 import time
 from datetime import date
 
@@ -28,6 +27,21 @@ def _replica_figure(connection_kwargs):
         return row[0] if row else None
 
 
+def _catch_up(connections, timeout=10.0):
+    """Seconds until the standby has replayed everything the primary wrote so far (bounded)."""
+    started = time.monotonic()
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
+        target = cursor.fetchone()[0]
+    with connections["replica"].cursor() as cursor:
+        while time.monotonic() - started < timeout:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target])
+            if cursor.fetchone()[0]:
+                return round(time.monotonic() - started, 3)
+            time.sleep(0.01)
+    raise AssertionError(f"the standby did not replay {target} within {timeout} s")
+
+
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ucj_dashboard.settings")
     import django
@@ -40,11 +54,11 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from coverage.engine import coverage_recompute, snapshot_generation
+    from coverage.entry.services import participant_count_save
     from coverage.models import EntryStatus, ParticipantCount, Snapshot, Source
-    from coverage.services import coverage_recompute, snapshot_generation
     from regions.models import Denominator, Region, Role, SegmentGroup, UserRole
     from tests.factories import make_region
-    from ucj_dashboard.db_router import replica_catch_up
 
     out = {"routers": settings.DATABASE_ROUTERS, "aliases": sorted(settings.DATABASES)}
     replica_db = settings.DATABASES["replica"]
@@ -59,7 +73,8 @@ def main():
     cell = ParticipantCount.objects.create(
         region=kota, period=PERIOD, segment="PU", source=Source.BPJS, status=EntryStatus.VERIFIED, active=134_167
     )
-    coverage_recompute(periods=[PERIOD])  # commits on the primary; the bump waits for the replica
+    coverage_recompute(periods=[PERIOD])  # commits snapshots and versions on the primary
+    out["first_catch_up_seconds"] = _catch_up(connections)
 
     snapshot = Snapshot.objects.select_related("region").get(region=kota, period=PERIOD, is_current=True)
     out["snapshot_read_from"] = snapshot._state.db
@@ -89,8 +104,6 @@ def main():
     out["page_snapshot_queries_on_primary"] = sum("coverage_snapshot" in q["sql"] for q in primary.captured_queries)
 
     # A write through the entry service: on the primary, nothing sent to the replica.
-    from coverage.services.entry import participant_count_save
-
     with CaptureQueriesContext(connections["replica"]) as replica:
         saved = participant_count_save(
             region=kota, period=PERIOD, segment="BPU", values={"active": 4_754}, user=user, expected_version=0
@@ -105,39 +118,33 @@ def main():
         out["replica_refuses_writes"] = str(exc).splitlines()[0]
 
     # Replication lag: replay paused on the standby while a recompute commits on the primary. The
-    # generation is bumped only once the standby has replayed it, so no page is cached stale.
+    # versions that caches key on come from the standby with the snapshots (one transaction), so a
+    # page rendered during the lag is cached under the old versions and never served after.
     with connections["replica"].cursor() as cursor:
         cursor.execute("SELECT pg_wal_replay_pause()")
-    ParticipantCount.objects.filter(pk=cell.pk).update(active=150_000)
-    seen = {}
-
-    def resume_later():
-        time.sleep(1.0)
-        seen["replica_during_lag"] = _replica_figure(replica_kwargs)
-        seen["generation_during_lag"] = snapshot_generation()
-        import psycopg2
-
-        with psycopg2.connect(**replica_kwargs) as conn, conn.cursor() as cursor:
-            cursor.execute("SELECT pg_wal_replay_resume()")
-
     generation_before = snapshot_generation()
-    resumer = threading.Thread(target=resume_later)
-    started = time.monotonic()
-    resumer.start()
+    ParticipantCount.objects.filter(pk=cell.pk).update(active=150_000)
     coverage_recompute(periods=[PERIOD], regions=[kota])
-    out["recompute_with_lag_seconds"] = round(time.monotonic() - started, 2)
-    resumer.join(10)
-    out.update(seen)
-    out["generation_before"] = generation_before
-    out["generation_after"] = snapshot_generation()
-    out["snapshot_after_lag"] = Snapshot.objects.get(region=kota, period=PERIOD, is_current=True).active_total
     with connections["default"].cursor() as cursor:
         cursor.execute(
-            "SELECT active_total FROM coverage_snapshot WHERE region_id = %s AND period = %s AND is_current",
+            "SELECT s.active_total, v.version FROM coverage_snapshot s, coverage_snapshotversion v "
+            "WHERE s.region_id = %s AND s.period = %s AND s.is_current AND v.scope = 'all'",
             [kota.pk, PERIOD],
         )
-        out["primary_after_lag"] = cursor.fetchone()[0]
-    out["catch_up_now"] = replica_catch_up(timeout=1)
+        out["primary_during_lag"], out["primary_generation_during_lag"] = cursor.fetchone()
+    out["replica_during_lag"] = _replica_figure(replica_kwargs)
+    out["generation_before"] = generation_before
+    out["generation_during_lag"] = snapshot_generation()
+    cache.clear()
+    page = client.get("/wilayah/35.73/?periode=2025-06").content.decode()
+    out["page_during_lag_old"] = "32,44" in page
+    with connections["replica"].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_resume()")
+    out["lag_catch_up_seconds"] = _catch_up(connections)
+    out["generation_after"] = snapshot_generation()
+    out["snapshot_after_lag"] = Snapshot.objects.get(region=kota, period=PERIOD, is_current=True).active_total
+    page = client.get("/wilayah/35.73/?periode=2025-06").content.decode()
+    out["page_after_lag_new"] = "36,27" in page and "32,44" not in page  # 150.000 of 413.600
     print("PROBE " + json.dumps(out))
 
 
