@@ -198,33 +198,55 @@ def check_mix(port, cookies, mix):
 class EntrySeason(threading.Thread):
     """Every ``interval`` s an operator saves and submits a new kab/kota PU count on the entry grid."""
 
-    def __init__(self, port, operators, period, interval, database_url):
+    def __init__(self, port, operators, period, interval, seed):
         super().__init__(daemon=True)
         self.port, self.operators, self.period, self.interval = port, operators, period, interval
-        self.database_url = database_url
         self.stop = threading.Event()
         self.saves, self.failures = [], []
-        self.rng = random.Random(SEED)
+        self.rng = random.Random(seed)
 
     def run(self):
         number = 0
         while not self.stop.wait(0 if number == 0 else self.interval):
             code, cookie = self.operators[number % len(self.operators)]
-            rows = benchlib.sql(
-                self.database_url,
-                "SELECT s.active_pu FROM coverage_snapshot s JOIN regions_region r ON r.id = s.region_id "
-                "WHERE r.code = %s AND s.period = %s AND s.is_current",
-                [code, f"{self.period}-01"],
-            )
-            active = (rows[0][0] if rows and rows[0][0] else 10_000) + self.rng.choice([-3, -2, -1, 1, 2, 3])
+            # A small change of the PU count the grid shows (never zero, so something is saved).
+            delta = self.rng.choice([-3, -2, -1, 1, 2, 3])
             try:
-                elapsed, _ = benchlib.entry_grid_submit(
-                    self.port, cookie, code=code, period=self.period, segment="PU", active=active
-                )
+                elapsed, active = benchlib.entry_grid_submit(
+                    self.port, cookie, code=code, period=self.period, segment="PU",
+                    active=lambda shown, d=delta: shown + d,
+                )  # fmt: skip
                 self.saves.append({"code": code, "active": active, "post_ms": elapsed * 1000, "at": time.time()})
             except SystemExit as exc:
                 self.failures.append(str(exc))
             number += 1
+
+
+def per_category(args, env, data, personas, samples=12):
+    """Diagnosis, not a load test: one request at a time, each to a URL not requested before in that
+    category, the cache flushed first: what one cold page of each kind costs end to end."""
+    rng = random.Random(SEED + 1)
+    by_category = {}
+    for name, path in url_mix(data):
+        by_category.setdefault(name, set()).add(path)
+    port = benchlib.pick_port(8100, 8149)
+    timings = {}
+    with benchlib.Processes(env, port=port, workers=args.workers):
+        cookie = benchlib.sign_in(port, personas[1], PASSWORD)
+        benchlib.request(port, "/wilayah/cari/?q=", headers={"Cookie": cookie})
+        benchlib.flush_redis(args.redis_url)
+        for name, paths in sorted(by_category.items()):
+            chosen = rng.sample(sorted(paths), min(samples, len(paths)))
+            times = []
+            for path in chosen:
+                started = time.perf_counter()
+                status, _, _ = benchlib.request(port, path, headers={"Cookie": cookie})
+                times.append((time.perf_counter() - started) * 1000)
+                if status != 200:
+                    raise SystemExit(f"{path} answered {status}")
+            timings[name] = {"median_ms": statistics.median(times), "max_ms": max(times), "samples": len(times)}
+            print(f"{name}: cold median {timings[name]['median_ms']:.0f} ms, max {timings[name]['max_ms']:.0f} ms")
+    return timings
 
 
 def run_rounds(args, env, data, personas):
@@ -251,7 +273,7 @@ def run_rounds(args, env, data, personas):
                 results["warm"].append(benchlib.wrk(port, mix_script, duration=args.duration))
                 results["warm"][-1]["cache_keys_after"] = benchlib.redis_keys(args.redis_url)
                 started = time.time()
-                season = EntrySeason(port, operators, last_month, args.interval, args.database_url)
+                season = EntrySeason(port, operators, last_month, args.interval, seed=SEED + round_no)
                 season.start()
                 results["season"].append(benchlib.wrk(port, mix_script, duration=args.duration))
                 season.stop.set()
@@ -351,6 +373,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--interval", type=float, default=10.0, help="Seconds between entry-season saves.")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: WEB_CONCURRENCY, 2).")
+    parser.add_argument("--per-category", action="store_true", help="Instead: one cold request at a time per category.")
     args = parser.parse_args()
     if not 1 <= args.duration <= 120 or not 1 <= args.rounds <= 10 or not 1 <= args.workers <= 16:
         parser.error("--duration must be 1..120, --rounds 1..10, --workers 1..16")
@@ -362,6 +385,12 @@ def main():
     benchlib.ensure_wrk()
     personas = people(env)
     data = codes(env)
+    if args.per_category:
+        timings = per_category(args, env, data, personas)
+        out = ROOT / "bench" / "results" / f"pages-cold-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
+        out.write_text(json.dumps({"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                   "load": os.getloadavg(), "per_category": timings}, indent=2) + "\n")  # fmt: skip
+        return
     measured = run_rounds(args, env, data, personas)
     summary = summarise(measured["results"])
     report = markdown(summary, measured, args)

@@ -240,15 +240,21 @@ def form_fields(body):
 def entry_grid_submit(port, cookie, *, code, period, segment, active):
     """What an operator does on the entry grid: type a count and press "Simpan dan ajukan".
 
-    Returns (seconds the POST took, status). The page is loaded first (as the user had it open);
-    only the POST is timed.
+    ``active`` is the new count, or a function of the count the grid shows. Returns (seconds the POST
+    took, the count saved). The page is loaded first (as the user had it open); only the POST is timed.
     """
     path = f"/entri/{code}/?periode={period}"
     status, _, body = request(port, path, headers={"Cookie": cookie})
     if status != 200:
         raise SystemExit(f"entry grid {path} answered {status}")
     fields = form_fields(body)
-    fields[f"{code}-{segment}-active"] = str(active)
+    name = f"{code}-{segment}-active"
+    shown = int(fields.get(name, "").replace(".", "") or 0)
+    if callable(active):  # a new value from the one the grid shows
+        active = active(shown)
+    if active == shown:
+        raise SystemExit(f"{name}: {active} is what the grid already shows; nothing would be saved")
+    fields[name] = str(active)
     fields["submit"] = "1"
     fields["periode"] = period
     started = time.perf_counter()
@@ -268,7 +274,7 @@ def entry_grid_submit(port, cookie, *, code, period, segment, active):
         errors = re.findall(rb'class="(?:entry-errors|errorlist)[^"]*"[^>]*>(.*?)</(?:div|ul)>', body, re.S)
         text = [re.sub(r"<[^>]+>", " ", e.decode()).split() for e in errors[:3]]
         raise SystemExit(f"entry grid POST {path} answered {status}: {[' '.join(t) for t in text]}")
-    return elapsed, status
+    return elapsed, active
 
 
 def angka(value):
