@@ -15,7 +15,7 @@ Measurement: gunicorn as in the Procfile with ``--workers`` (default 2, this mac
 the Procfile's Celery worker, Redis database 8 as cache and broker, DEBUG off. All 40 personas sign
 in. wrk (Debian's package, installed if missing) with 2 threads and 16 connections; every request
 goes to a random URL of the mix with a random session's cookies. The mix (10,000 URLs drawn with a
-fixed seed, 2,861 distinct; every page at its default, latest month):
+fixed seed, 2,861 distinct; every page at its default month):
   30 % kab/kota dashboards (all 514), 15 % kecamatan dashboards (500 drawn), 10 % province
   dashboards (38), 5 % the national dashboard, 10 % league tables (national, per province, per
   kab/kota's kecamatan, provinces), 30 % chart JSON (tren, segmen, peringkat, bawahan of the
@@ -28,7 +28,7 @@ Each round runs, in this order, for ``--duration`` seconds each:
   warm      the mix again, caches as the cold run left them;
   season    the mix while a Pemda operator saves and submits a real count on the entry grid every
             10 s (HTTP, as in the browser) and the Celery worker recomputes it (incremental) and
-            bumps the cache generation.
+            bumps the snapshot versions.
 Reported per run: p50/p95/p99 latency and req/s, medians over the rounds, each as a ratio to the
 trivial run of the same round; raw figures in bench/results/pages-<time>.json.
 """
