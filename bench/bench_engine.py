@@ -113,6 +113,16 @@ def floor_round(connection):
     return elapsed, rows
 
 
+def _require_migrated():
+    """Measure only a database whose schema matches the code (after a pull, run the setup again)."""
+    from django.core.management import call_command
+
+    try:
+        call_command("migrate", "--check", verbosity=0)
+    except SystemExit as exc:
+        raise SystemExit(f"unapplied migrations: run `{__file__} --setup` first") from exc
+
+
 def measure(env, rounds):
     import django
 
@@ -123,6 +133,7 @@ def measure(env, rounds):
     from coverage.models import ParticipantCount, Snapshot
     from regions.models import Region
 
+    _require_migrated()
     rows = ParticipantCount.objects.count()
     if rows < 83_000 * 4 * MONTHS:
         raise SystemExit(f"only {rows:,} count rows: run `bench/bench_engine.py --setup` first")

@@ -56,6 +56,7 @@ print("users ok")
 
 
 def setup(args, env):
+    benchlib.manage(env, "migrate", "--no-input", "-v0")
     rows = benchlib.sql(args.database_url, "SELECT count(*) FROM coverage_participantcount")[0][0]
     if rows < 20_000_000:
         raise SystemExit(f"{rows:,} counts in {args.database_url}: run bench/bench_engine.py --setup first")
@@ -162,6 +163,7 @@ def main():
         setup(args, env)
         if args.no_measure:
             return
+    benchlib.require_migrated(env, "bench/bench_freshness.py")
     result = measure(args, env)
     timed = [t for t in result["trials"] if not t["warm_up"]]
     fresh = [t["fresh_s"] for t in timed if t["fresh_s"] is not None]

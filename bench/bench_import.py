@@ -218,6 +218,16 @@ def _timed(function):
     return time.perf_counter() - started, result
 
 
+def _require_migrated():
+    """Measure only a database whose schema matches the code (after a pull, run the setup again)."""
+    from django.core.management import call_command
+
+    try:
+        call_command("migrate", "--check", verbosity=0)
+    except SystemExit as exc:
+        raise SystemExit(f"unapplied migrations: run `{__file__} --setup` first") from exc
+
+
 def measure(rounds):
     import pandas as pd
 
@@ -225,6 +235,7 @@ def measure(rounds):
     from coverage.models import ParticipantCount
     from ucj_dashboard.spreadsheets import read_spreadsheet
 
+    _require_migrated()
     user = _ensure_data()
     cells, april, may, desa = _rows()
     april_file, may_file = _csv(cells, april, APRIL), _csv(cells, may, MAY)

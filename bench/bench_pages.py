@@ -383,6 +383,7 @@ def main():
         if args.no_measure:
             return
     benchlib.ensure_wrk()
+    benchlib.require_migrated(env, "bench/bench_pages.py")
     personas = people(env)
     data = codes(env)
     if args.per_category:

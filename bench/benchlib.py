@@ -55,6 +55,15 @@ def manage(env, *args, capture=False):
     return result.stdout if capture else None
 
 
+def require_migrated(env, script):
+    """Measure only a database whose schema matches the code (after a pull, run the setup again)."""
+    result = subprocess.run(
+        [str(PYTHON), "manage.py", "migrate", "--check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise SystemExit(f"{env['DATABASE_URL']} has unapplied migrations: run `{script} --setup` first")
+
+
 def ensure_database(url):
     parts = urlsplit(url)
     command = ["createdb", "-h", parts.hostname or HOST, "-p", str(parts.port or 5432)]
