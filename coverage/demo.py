@@ -41,7 +41,6 @@ from coverage.engine import coverage_recompute
 from regions.models import NATIONAL_CODE, Denominator, Kind, Level, Region
 from regions.services import DEMO_OFFICES, offices_seed
 from ucj_dashboard.months import add_months
-from ucj_dashboard.postgres import tables_analyze
 
 from .models import (
     CategoryBand,
@@ -417,8 +416,6 @@ def demo_load(*, seed=2025, recompute=True):
     ParticipantCount.objects.bulk_create(counts, batch_size=2000)
     _targets(plans, story)
     _bands(years)
-    # The recompute below plans against these tables: give the planner their new sizes.
-    tables_analyze(ParticipantCount, Denominator, TargetValue)
     result = {"counts": len(counts), "denominators": len(denominators), "regencies": len(regions)}
     if recompute:
         result["snapshots"] = coverage_recompute(periods=months).snapshots_written
