@@ -7,6 +7,8 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError
 
+from ucj_dashboard.postgres import tables_analyze
+
 from .models import CURRENT_DECREE, NATIONAL_CODE, Denominator, Kind, Level, Office, OfficeKind, Region, Territory
 from .signals import denominator_changed
 
@@ -148,6 +150,7 @@ def region_tree_load(*, rows=None, decree=CURRENT_DECREE, batch_size=5000) -> Lo
         .order_by("level")
     }
     national.refresh_from_db()
+    tables_analyze(Region)
     return result
 
 
@@ -236,6 +239,7 @@ def offices_seed(*, offices=None, valid_from=date(2020, 1, 1)):
                     office=branch, region=region, defaults={"valid_from": valid_from}
                 )
                 created += was_created
+    tables_analyze(Office, Territory)
     return created
 
 

@@ -135,6 +135,20 @@ else:
 if env_str("TEST_DB_NAME"):
     # Lets several test runs share one server (e.g. parallel checkouts) without clashing.
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
+# A PostgreSQL read replica of DATABASE_URL (a streaming standby): the dashboards read snapshots and
+# their versions from it; writes, the engine, transactions and migrations stay on the primary
+# (ucj_dashboard/db_router.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (the primary) as well.")
+    try:
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is malformed: {exc}") from exc
+    # The test suite never creates a second database: the replica alias mirrors the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["ucj_dashboard.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHE

@@ -7,6 +7,7 @@ from django.db.models import Sum
 
 from regions.models import Denominator, Level, Region
 from regions.services import DEMO_OFFICES, offices_seed
+from ucj_dashboard.postgres import tables_analyze
 
 from ..engine import coverage_recompute
 from ..models import (
@@ -95,6 +96,8 @@ def demo_load(*, seed=2025, recompute=True):
     ParticipantCount.objects.bulk_create(counts, batch_size=2000)
     _targets(plans, story)
     _bands(years)
+    # The recompute below plans against these tables: give the planner their new sizes.
+    tables_analyze(ParticipantCount, Denominator, TargetValue)
     result = {"counts": len(counts), "denominators": len(denominators), "regencies": len(regions)}
     if recompute:
         result["snapshots"] = coverage_recompute(periods=months).snapshots_written
