@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from regions.models import Level
@@ -43,7 +44,8 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
     """Recompute snapshots for ``periods`` (default: every month with data).
 
     With ``regions``, only those regions, their ancestors and the rankings they affect are
-    recomputed (the incremental path); otherwise every region and office.
+    recomputed (the incremental path); otherwise every region and office. Later months whose
+    carried figures come from the recomputed ones follow (docs/RULES.md, "A month in progress").
     """
     all_periods = periods is None
     carry_months = CoverageSettings.current().carry_months
@@ -55,22 +57,57 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
             # A month's first figures: every region is computed, so that the sums above the changed
             # region hold the others' figures (reported or carried) too.
             regions = None
-        periods = sorted(set(periods) | _months_carrying_from(periods, regions, carry_months))
+        if regions is not None:
+            periods = sorted(set(periods) | _months_carrying_from(periods, regions, carry_months))
     if not periods:
         return RecomputeResult(periods=[], regions=None, snapshots_written=0)
     with transaction.atomic():
         _lock_periods(periods)
-        engine = SnapshotEngine(
-            periods=periods, regions=regions, all_periods=all_periods and regions is None, carry_months=carry_months
-        )
-        written = engine.run()
-        bump_versions(periods=periods, region_codes=None if regions is None else [r.code for r in regions])
-        if regions is None:
-            # A full run covers every change already committed for these months.
-            RecomputeRequest.objects.filter(
-                processed_at__isnull=True, period__in=periods, created_at__lt=engine.now
-            ).update(processed_at=timezone.now())
+        written = _run(periods, regions, all_periods=all_periods and regions is None, carry_months=carry_months)
+        if regions is None and not all_periods:
+            # Whole months: the later months that carry a figure from them (or should now) follow.
+            later = _later_months_to_refresh(periods, carry_months)
+            if later:
+                _lock_periods(later)  # always later months: locks are taken in month order, never crosswise
+                written += _run(later, None, all_periods=False, carry_months=carry_months)
+                periods = sorted(set(periods) | later)
     return RecomputeResult(periods=periods, regions=len(regions) if regions else None, snapshots_written=written)
+
+
+def _run(periods, regions, *, all_periods, carry_months):
+    engine = SnapshotEngine(periods=periods, regions=regions, all_periods=all_periods, carry_months=carry_months)
+    written = engine.run()
+    bump_versions(periods=periods, region_codes=None if regions is None else [r.code for r in regions])
+    if regions is None:
+        # A run of whole months covers every change already committed for them.
+        RecomputeRequest.objects.filter(
+            processed_at__isnull=True, period__in=periods, created_at__lt=engine.now
+        ).update(processed_at=timezone.now())
+    return written
+
+
+def _later_months_to_refresh(periods, carry_months):
+    """Computed months after ``periods`` (within the carry window) holding a figure carried from them,
+    or lacking a figure (or carrying an older one) that a region reported in them."""
+    if not carry_months:
+        return set()
+    later = {add_months(p, k) for p in periods for k in range(1, carry_months + 1)} - set(periods)
+    need = set()
+    current = Snapshot.objects.filter(is_current=True, region__isnull=False)
+    for month in sorted(p for p in later if _month_computed(p)):
+        sources = [p for p in periods if add_months(month, -carry_months) <= p < month]
+        if not sources:
+            continue
+        if current.filter(period=month, is_carried=True, carried_from__in=sources).exists():
+            need.add(month)
+            continue
+        up_to_date = current.filter(period=month, active_total__isnull=False).filter(
+            Q(is_carried=False) | Q(carried_from__gte=max(sources))
+        )
+        reported = current.filter(period__in=sources, is_carried=False, active_total__isnull=False)
+        if reported.exclude(region_id__in=up_to_date.values("region_id")).exists():
+            need.add(month)
+    return need
 
 
 def _periods_with_data():

@@ -54,8 +54,8 @@ class SnapshotEngine(InputsMixin, LevelsMixin, WritesMixin):
         # Inlined date literals (made here from date objects, never from input) let the planner use
         # the snapshot indexes; a semi-join on a temp table without statistics does not.
         self.period_list = ", ".join(f"'{p.isoformat()}'" for p in periods)
-        delta_months = sorted({m for p in periods for m in (p, add_months(p, 1), add_months(p, 12))})
-        self.delta_list = ", ".join(f"'{m.isoformat()}'" for m in delta_months)
+        self.delta_months = sorted({m for p in periods for m in (p, add_months(p, 1), add_months(p, 12))})
+        self.delta_list = ", ".join(f"'{m.isoformat()}'" for m in self.delta_months)
 
     def sql(self, statement, params=None):
         started = time.perf_counter()

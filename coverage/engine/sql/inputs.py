@@ -104,12 +104,19 @@ class InputsMixin:
             + ")",
             sorted(codes),
         )
+        self.cursor.execute("SELECT region_id FROM ucj_affected ORDER BY region_id")
+        self.affected_ids = [int(row[0]) for row in self.cursor.fetchall()]
         # Whose counts to read: the affected regions and the desa of the affected kecamatan.
+        affected = ", ".join(str(pk) for pk in self.affected_ids)
         self.sql(
             "INSERT INTO ucj_leaves (region_id) SELECT r.id FROM regions_region r "
-            f"WHERE r.level = {int(Level.VILLAGE)} AND r.parent_id IN (SELECT region_id FROM ucj_affected) "
+            f"WHERE r.level = {int(Level.VILLAGE)} AND r.parent_id IN ({affected}) "
             "UNION SELECT region_id FROM ucj_affected"
         )
+        # As literals: a join with the temp table cannot be pushed into the effective-count view's two
+        # branches, so PostgreSQL would read a whole month of counts; a list of ids is probed per id.
+        self.cursor.execute("SELECT region_id FROM ucj_leaves ORDER BY region_id")
+        self.leaf_ids = [int(row[0]) for row in self.cursor.fetchall()]
 
     def _fill_kids(self):
         """Children per region ("a parent's denominator is its children's sum when complete") and the
@@ -124,7 +131,7 @@ class InputsMixin:
             f"""
             CREATE TEMP TABLE ucj_units AS
             SELECT k.parent_id AS region_id, COUNT(*) AS n FROM regions_region k
-            WHERE k.level = {regency} AND k.is_active GROUP BY k.parent_id
+            WHERE k.level = {regency} AND k.is_active {self._region_filter("k.parent_id")} GROUP BY k.parent_id
             UNION ALL
             SELECT r.id, (SELECT COUNT(*) FROM regions_region k WHERE k.level = {regency} AND k.is_active)
             FROM regions_region r WHERE r.code = '{NATIONAL_CODE}'
@@ -135,10 +142,16 @@ class InputsMixin:
         """Incremental mode: the affected regions and the desa of the affected kecamatan (ucj_leaves)."""
         if self.regions is None:
             return ""
+        if len(self.leaf_ids) <= 5_000:
+            return f" AND {column} IN ({', '.join(str(pk) for pk in self.leaf_ids) or 'NULL'})"
         return f" AND {column} IN (SELECT region_id FROM ucj_leaves)"
 
     def _region_filter(self, column):
-        return f" AND {column} IN (SELECT region_id FROM ucj_affected)" if self.regions is not None else ""
+        """Incremental mode: the affected regions (a few dozen at most: the changed ones and their
+        ancestors), inlined so the planner probes indexes with them."""
+        if self.regions is None:
+            return ""
+        return f" AND {column} IN ({', '.join(str(pk) for pk in self.affected_ids)})"
 
     def _fill_reported(self):
         """Effective reported values per region and month, desa counts summed into their kecamatan.
@@ -171,9 +184,10 @@ class InputsMixin:
         )
         # Counts reported above desa level: probe the ~7,800 non-desa regions through the cell index
         # (LATERAL forces the probes on PostgreSQL) instead of scanning every count.
+        probe_periods = "" if self.all_periods else f" AND c0.period IN ({self.period_list})"
         above_desa = (
             "FROM regions_region r CROSS JOIN LATERAL (SELECT * FROM coverage_effective_count c0 "
-            "WHERE c0.region_id = r.id OFFSET 0) c"  # OFFSET 0: keep it a per-region probe
+            f"WHERE c0.region_id = r.id {probe_periods} OFFSET 0) c"  # OFFSET 0: keep it a per-region probe
             if self.pg
             else "FROM regions_region r JOIN coverage_effective_count c ON c.region_id = r.id"
         )
@@ -213,7 +227,7 @@ class InputsMixin:
     def _fill_denominators(self):
         """The denominators in force (the view) of each region for the periods' years, and the bands."""
         self.sql(
-            """
+            f"""
             INSERT INTO ucj_denom (region_id, year, workers_total, workers_pu, workers_bpu, source)
             SELECT d.region_id, d.year,
                    MAX(CASE WHEN d.segment_group = 'TOTAL' THEN d.workers END),
@@ -221,7 +235,7 @@ class InputsMixin:
                    MAX(CASE WHEN d.segment_group = 'BPU' THEN d.workers END),
                    MAX(CASE WHEN d.segment_group = 'TOTAL' THEN d.source END)
             FROM coverage_latest_denominator d
-            WHERE d.year IN (SELECT DISTINCT year FROM ucj_periods)
+            WHERE d.year IN (SELECT DISTINCT year FROM ucj_periods) {self._region_filter("d.region_id")}
             GROUP BY d.region_id, d.year
             """
         )

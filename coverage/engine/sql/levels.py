@@ -147,6 +147,8 @@ class LevelsMixin:
         """
         if not self.carry_months:
             return
+        if self.regions is not None and not self._missing_at(level):
+            return  # every affected region of this level has a figure in every month of the run
         scope = self._region_filter("s.region_id")
         self.sql("DROP TABLE IF EXISTS ucj_prior")
         self.sql(
@@ -197,6 +199,18 @@ class LevelsMixin:
             WHERE c.rn = 1
         """
         self._insert_out(self._out_select(level, values))
+
+    def _missing_at(self, level):
+        """Incremental mode: whether an affected region of ``level`` lacks a figure in a month of the run."""
+        self.cursor.execute(
+            f"""
+            SELECT 1 FROM ucj_affected a CROSS JOIN ucj_periods p
+            WHERE a.level = {int(level)}
+              AND NOT EXISTS (SELECT 1 FROM ucj_out o WHERE o.subject_id = a.region_id AND o.period = p.period)
+            LIMIT 1
+            """
+        )
+        return self.cursor.fetchone() is not None
 
     def _compute_offices(self):
         """Branches sum the kab/kota of their territory in force on the month; a Kanwil its branches'.

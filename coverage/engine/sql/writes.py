@@ -8,6 +8,8 @@
 - changes against the previous month and the same month a year earlier, for reported figures.
 """
 
+from ucj_dashboard.months import add_months
+
 from ...models import Phasing
 
 # Columns that define "the same figures" when comparing with a published snapshot.
@@ -51,7 +53,7 @@ class WritesMixin:
     def _insert_out(self, select_sql):
         """Insert rows (the OUT_BASE columns plus ``year``) into ucj_out, deriving coverage and category."""
         base = ", ".join(OUT_BASE)
-        pct = "CASE WHEN w.{d} > 0 AND w.{n} IS NOT NULL THEN w.{n} * 100.0 / w.{d} END"
+        pct = "CASE WHEN w.{d} > 0 AND w.{n} IS NOT NULL THEN CAST(w.{n} AS DOUBLE PRECISION) * 100 / w.{d} END"
         self.sql(
             f"""
             INSERT INTO ucj_out ({base}, coverage_total, coverage_pu, coverage_bpu, category)
@@ -242,7 +244,8 @@ class WritesMixin:
         if self.regions is not None:
             # Incremental: the changed regions, their ancestors and the offices. Other regions'
             # previous-rank columns are refreshed by the nightly full run.
-            scope = " AND (s.region_id IN (SELECT region_id FROM ucj_affected) OR s.office_id IS NOT NULL)"
+            affected = ", ".join(str(pk) for pk in self.affected_ids)
+            scope = f" AND (s.region_id IN ({affected}) OR s.office_id IS NOT NULL)"
         distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
         reported = "s.active_total IS NOT NULL AND NOT s.is_carried"
         expressions = []
@@ -250,12 +253,22 @@ class WritesMixin:
             if kind == "pp":
                 value = f"s.{column} - {alias}.{column}"
             else:
-                change = f"(s.{column} - {alias}.{column}) * 100.0 / {alias}.{column}"
+                # In floating point: bigint x numeric would make PostgreSQL divide in numeric (seconds).
+                change = f"CAST(s.{column} - {alias}.{column} AS DOUBLE PRECISION) * 100 / {alias}.{column}"
                 value = f"CASE WHEN {alias}.{column} > 0 THEN {change} END"
             expressions.append(f"CASE WHEN {reported} THEN {value} END AS {name}")
         names = [*DELTAS, "prev_rank_in_parent", "prev_rank_national"]
         has_any = " OR ".join(f"s.{name} IS NOT NULL" for name in DELTAS)
+        # The months compared with, as literals: the planner then hashes the (few thousand) rows of
+        # those months instead of probing the index once per row and month (seconds at national scale).
+        compared = sorted({m for p in self.delta_months for m in (add_months(p, -1), add_months(p, -12))})
+        compared_list = ", ".join(f"'{m.isoformat()}'" for m in compared)
         for subject in ("region", "office"):
+            prior = (
+                f"SELECT {subject}_id AS subject, period, coverage_total, coverage_pu, coverage_bpu, active_total, "
+                "active_pu, active_bpu, active_jakon, active_pmi, rank_in_parent, rank_national "
+                f"FROM coverage_snapshot WHERE {subject}_id IS NOT NULL AND is_current AND period IN ({compared_list})"
+            )
             self.sql(
                 f"""
                 UPDATE coverage_snapshot SET {", ".join(f"{n} = q.{n}" for n in names)}
@@ -264,10 +277,8 @@ class WritesMixin:
                            pm.rank_in_parent AS prev_rank_in_parent, pm.rank_national AS prev_rank_national
                     FROM coverage_snapshot s
                     JOIN ucj_delta_months d ON d.period = s.period
-                    LEFT JOIN coverage_snapshot pm ON pm.{subject}_id = s.{subject}_id AND pm.period = d.prev_month
-                                                  AND pm.is_current
-                    LEFT JOIN coverage_snapshot py ON py.{subject}_id = s.{subject}_id AND py.period = d.prev_year
-                                                  AND py.is_current
+                    LEFT JOIN ({prior}) pm ON pm.subject = s.{subject}_id AND pm.period = d.prev_month
+                    LEFT JOIN ({prior}) py ON py.subject = s.{subject}_id AND py.period = d.prev_year
                     WHERE s.{subject}_id IS NOT NULL AND s.is_current AND NOT s.is_published
                       AND s.period IN ({self.delta_list})
                       AND (s.coverage_total IS NOT NULL OR s.active_total IS NOT NULL OR {has_any})
