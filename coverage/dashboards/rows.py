@@ -11,10 +11,18 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from regions.models import Office, Region
+from regions.models import Level, Office, OfficeKind, Region
 from ucj_dashboard.months import add_months
 
-from ..engine import snapshot_generation
+from ..engine.generation import (
+    ALL,
+    ALL_OFFICES,
+    ALL_REGIONS,
+    RANKS,
+    office_scope,
+    region_scope,
+    snapshot_versions,
+)
 from ..models import Category, SeriesKind, Snapshot, SnapshotTarget, SubjectLevel
 from ..rules import (
     month_is_settled,
@@ -29,9 +37,31 @@ CACHE_TIMEOUT = 6 * 60 * 60
 TREND_MONTHS = 24
 
 
-def cached(name, *parts, compute):
-    """``compute()`` once per snapshot generation and ``parts``; the value must pickle."""
-    key = "dash:{}:{}:{}".format(snapshot_generation(), name, ":".join(str(p) for p in parts))
+def region_scopes(region):
+    """The snapshot scopes a region's page reads: a kab/kota or kecamatan page its province's subtree
+    (itself, its children, its siblings) and the national ranks; a province or the nation everything."""
+    if region is None or region.level <= Level.PROVINCE:
+        return (ALL,)
+    return (ALL_REGIONS, region_scope(region.code), RANKS)
+
+
+def office_scopes(office):
+    """An office's page: its Kanwil's offices and territory, and the national ranks it shows."""
+    if office is None:
+        return (ALL,)
+    kanwil = office if office.kind == OfficeKind.KANWIL or office.parent is None else office.parent
+    return (ALL_REGIONS, ALL_OFFICES, office_scope(kanwil.code), RANKS)
+
+
+def cache_version(scopes):
+    """A string naming ``scopes`` and their current versions: part of every cache key."""
+    return ",".join(f"{scope}={version}" for scope, version in zip(scopes, snapshot_versions(*scopes), strict=True))
+
+
+def cached(name, *parts, compute, scopes=(ALL,)):
+    """``compute()`` once per version of ``scopes`` (the snapshots it reads) and ``parts``; the value must
+    pickle. A recompute elsewhere leaves it cached (coverage.engine.generation)."""
+    key = "dash:{}:{}:{}".format(cache_version(scopes), name, ":".join(str(p) for p in parts))
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -20,7 +20,9 @@ from .rows import (
     current_snapshots,
     month_offer,
     month_state,
+    office_scopes,
     page_status,
+    region_scopes,
     snapshot_rows,
     sort_rows,
     trend_rows,
@@ -85,7 +87,9 @@ def region_dashboard(*, region, period=None, segment="", today=None):
         )
         return data
 
-    return cached("region", region.code, period or f"default-{today}", segment, compute=compute)
+    return cached(
+        "region", region.code, period or f"default-{today}", segment, compute=compute, scopes=region_scopes(region)
+    )
 
 
 # --- office dashboard ------------------------------------------------------------------------
@@ -141,7 +145,9 @@ def office_dashboard(*, office, period=None, segment="", today=None):
         )
         return data
 
-    return cached("office", office.code, period or f"default-{today}", segment, compute=compute)
+    return cached(
+        "office", office.code, period or f"default-{today}", segment, compute=compute, scopes=office_scopes(office)
+    )
 
 
 # --- league table ----------------------------------------------------------------------------
@@ -295,7 +301,7 @@ def action_list(*, office, period=None, today=None):
             "status": page_status(rows),
         }
 
-    return cached("actions", office.code, period or f"default-{today}", compute=compute)
+    return cached("actions", office.code, period or f"default-{today}", compute=compute, scopes=office_scopes(office))
 
 
 def region_figures_over(*, region, start, end):

@@ -23,11 +23,10 @@ from django.views.decorators.http import require_GET
 from regions.models import Level, Office, Region
 from regions.selectors import can_view_office, can_view_region
 
-from ..engine import snapshot_generation
 from . import charts, maps, selectors
 from .filters import Filters
 from .panels import panels_for
-from .rows import cached, office_by_code, region_by_code
+from .rows import cache_version, cached, office_by_code, office_scopes, region_by_code, region_scopes
 
 PAGE_CACHE_SECONDS = 300
 
@@ -46,15 +45,19 @@ def _get_office_for_user(request, code):
     return office
 
 
-def cache_per_session(view):
+def cache_per_session(scopes):
     """Serve a signed-in user's repeated GET of a dashboard page from the cache.
 
     The key holds the user, the session's CSRF secret (the cached page's forms carry this session's
-    token), the full URL, the language, the snapshot generation and the day: a recompute or a new
-    session never sees a stale page, and no user ever sees another user's page. Pages that show a
-    one-off message are not cached.
+    token), the full URL, the language, the versions of the snapshot scopes the page reads
+    (``scopes(**kwargs)``) and the day: a recompute of what the page shows or a new session never sees
+    a stale page, and no user ever sees another user's page. Pages that show a one-off message are
+    not cached.
     """
+    return lambda view: _per_session(view, scopes)
 
+
+def _per_session(view, scopes):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         secret = request.META.get("CSRF_COOKIE")
@@ -67,7 +70,7 @@ def cache_per_session(view):
                 secret,
                 request.get_full_path(),
                 get_language(),
-                snapshot_generation(),
+                cache_version(scopes(**kwargs)),
                 timezone.localdate(),
             )
         )
@@ -105,7 +108,7 @@ def _region_body(request, region, filters):
     return render_to_string("coverage/partials/region_body.html", context, request)
 
 
-@cache_per_session
+@cache_per_session(lambda code: region_scopes(region_by_code(code)))
 @login_required
 def region_dashboard(request, code):
     """Selector -> charts -> body. The body holds nothing user-specific (scope is checked first), so
@@ -113,7 +116,9 @@ def region_dashboard(request, code):
     region = _get_region_for_user(request, code)
     filters = Filters.from_query(request.GET)
     key = _page_key(filters, maps.boundaries_available(region))
-    body = cached("page-region", code, *key, compute=lambda: _region_body(request, region, filters))
+    body = cached(
+        "page-region", code, *key, compute=lambda: _region_body(request, region, filters), scopes=region_scopes(region)
+    )
     return render(request, "coverage/dashboard.html", {"title": region.name, "body": body})
 
 
@@ -123,12 +128,15 @@ def _office_body(request, office, filters):
     return render_to_string("coverage/partials/office_body.html", context, request)
 
 
-@cache_per_session
+@cache_per_session(lambda code: office_scopes(office_by_code(code)))
 @login_required
 def office_dashboard(request, code):
     office = _get_office_for_user(request, code)
     filters = Filters.from_query(request.GET)
-    body = cached("page-office", code, *_page_key(filters), compute=lambda: _office_body(request, office, filters))
+    body = cached(
+        "page-office", code, *_page_key(filters), compute=lambda: _office_body(request, office, filters),
+        scopes=office_scopes(office),
+    )  # fmt: skip
     return render(request, "coverage/dashboard.html", {"title": office.name, "body": body})
 
 
@@ -155,8 +163,9 @@ def chart_json(request, code, chart):
     region = _get_region_for_user(request, code)
     filters = Filters.from_query(request.GET)
     body = cached(
-        "chart-region", code, chart, *_page_key(filters), compute=lambda: _region_chart(region, filters, chart)
-    )
+        "chart-region", code, chart, *_page_key(filters), compute=lambda: _region_chart(region, filters, chart),
+        scopes=region_scopes(region),
+    )  # fmt: skip
     return HttpResponse(body, content_type="application/json")
 
 
@@ -171,8 +180,9 @@ def office_chart_json(request, code, chart):
     office = _get_office_for_user(request, code)
     filters = Filters.from_query(request.GET)
     body = cached(
-        "chart-office", code, chart, *_page_key(filters), compute=lambda: _office_chart(office, filters, chart)
-    )
+        "chart-office", code, chart, *_page_key(filters), compute=lambda: _office_chart(office, filters, chart),
+        scopes=office_scopes(office),
+    )  # fmt: skip
     return HttpResponse(body, content_type="application/json")
 
 

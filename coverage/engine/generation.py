@@ -9,7 +9,12 @@ on the versions of the scopes they read:
 - ``period:YYYY-MM``: a month's snapshots changed;
 - ``region:<province code>``: snapshots in a province's subtree changed (``region:ID``: the nation);
   a run over every region bumps ``region:*`` instead of each province;
-- ``offices``: branch and Kanwil snapshots changed (every recompute touches them).
+- ``office:<Kanwil code>``: a Kanwil's or its branches' snapshots changed (the Kanwil whose
+  territory holds a changed region); a run over every region bumps ``office:*``;
+- ``ranks``: some national rank changed (a region's page shows its national rank).
+
+A page about a kab/kota of Jawa Timur keys on ``region:*``, ``region:35`` and ``ranks``: a change in
+Bali leaves it cached unless it moves a national rank (coverage.dashboards.rows.region_scopes).
 """
 
 from contextvars import ContextVar
@@ -17,13 +22,14 @@ from contextvars import ContextVar
 from django.core.signals import request_finished, request_started
 from django.db.models import F
 
-from regions.models import NATIONAL_CODE
+from regions.models import NATIONAL_CODE, Office, OfficeKind
 
 from ..models import SnapshotVersion
 
 ALL = "all"
 ALL_REGIONS = "region:*"
-OFFICES = "offices"
+ALL_OFFICES = "office:*"
+RANKS = "ranks"
 
 
 def period_scope(period):
@@ -69,14 +75,34 @@ def snapshot_generation() -> int:
     return snapshot_versions(ALL)[0]
 
 
-def bump_versions(*, periods=(), region_codes=None):
-    """Bump ``all``, the months, the offices and the regions' provinces (every region when
-    ``region_codes`` is None). Call inside the transaction that writes the snapshots."""
-    scopes = {ALL, OFFICES, *(period_scope(p) for p in periods)}
+def office_scope(code):
+    return f"office:{code}"
+
+
+def bump_versions(*, periods=(), region_codes=None, ranks_changed=True):
+    """Bump ``all``, the months, the regions' provinces and Kanwil (every region and office when
+    ``region_codes`` is None) and, when national ranks moved, ``ranks``. Call inside the transaction
+    that writes the snapshots."""
+    scopes = {ALL, *(period_scope(p) for p in periods)}
+    if ranks_changed:
+        scopes.add(RANKS)
     if region_codes is None:
-        scopes.add(ALL_REGIONS)
+        scopes |= {ALL_REGIONS, ALL_OFFICES}
     else:
         scopes |= {region_scope(code) for code in region_codes} | {region_scope(NATIONAL_CODE)}
+        scopes |= {office_scope(code) for code in _kanwil_codes(region_codes)}
     scopes = sorted(scopes)  # a fixed order: two transactions never lock the rows crosswise
     SnapshotVersion.objects.bulk_create([SnapshotVersion(scope=s, version=0) for s in scopes], ignore_conflicts=True)
     SnapshotVersion.objects.filter(scope__in=scopes).update(version=F("version") + 1)
+
+
+def _kanwil_codes(region_codes):
+    """The Kanwil whose territory (through its branches) holds a kab/kota among or above the codes."""
+    regencies = {".".join(code.split(".")[:2]) for code in region_codes if code.count(".") >= 1}
+    if not regencies:
+        return set()
+    return set(
+        Office.objects.filter(kind=OfficeKind.KANWIL, branches__territories__region__code__in=regencies)
+        .values_list("code", flat=True)
+        .distinct()
+    )

@@ -24,7 +24,7 @@ def period_close(*, period, user) -> ReportingPeriod:
     Snapshot.objects.filter(period=period, is_current=True, is_published=False).update(
         is_published=True, published_at=now
     )
-    bump_versions(periods=[period])
+    bump_versions(periods=[period], region_codes=None)
     reporting.status = ReportingStatus.CLOSED
     reporting.closed_at = now
     reporting.closed_by = user

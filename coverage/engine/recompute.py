@@ -77,7 +77,11 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
 def _run(periods, regions, *, all_periods, carry_months):
     engine = SnapshotEngine(periods=periods, regions=regions, all_periods=all_periods, carry_months=carry_months)
     written = engine.run()
-    bump_versions(periods=periods, region_codes=None if regions is None else [r.code for r in regions])
+    bump_versions(
+        periods=periods,
+        region_codes=None if regions is None else [r.code for r in regions],
+        ranks_changed=engine.ranks_changed > 0,
+    )
     if regions is None:
         # A run of whole months covers every change already committed for them.
         RecomputeRequest.objects.filter(

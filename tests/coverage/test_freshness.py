@@ -115,3 +115,47 @@ def test_a_recompute_run_by_hand_shows_on_the_next_page_load_of_the_running_serv
     embedded["manage"]("recompute_coverage")  # another process, as an operator would run it
 
     assert _participants(opener, embedded["base"]) == "134.167"
+
+
+# --- invalidation by subtree ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_change_in_bali_leaves_jawa_timur_pages_cached_and_a_change_in_malang_does_not(
+    client, branch_head_malang, dash, region_tree, django_assert_max_num_queries
+):
+    from datetime import date
+
+    from coverage.engine import coverage_recompute
+    from coverage.engine.generation import snapshot_versions
+    from coverage.models import ParticipantCount
+    from tests.conftest import PASSWORD as persona_password
+    from tests.factories import make_count, make_denominator, make_region
+
+    june = date(2025, 6, 1)
+    badung = make_region("51.03", "Kabupaten Badung")
+    make_denominator(badung, 2025, total=400_000)
+    make_count(badung, june, "PU", 10_000)  # 2,50%: last in every ranking, before and after
+    coverage_recompute(periods=[june], regions=[badung])
+    client.login(username=branch_head_malang.username, password=persona_password)
+    client.get("/wilayah/ID/")  # sets the CSRF cookie the per-session page cache needs
+    url = "/wilayah/35.73/?periode=2025-06"
+    assert "134.167" in client.get(url).content.decode()
+
+    before = snapshot_versions("region:35", "region:51", "ranks", "office:KW-JATIM")
+    cell = ParticipantCount.objects.get(region=badung, period=june)
+    cell.active = 10_500  # still the last: no national rank moves
+    cell.save()
+    coverage_recompute(periods=[june], regions=[badung])
+    after = snapshot_versions("region:35", "region:51", "ranks", "office:KW-JATIM")
+    assert (after[0], after[2], after[3]) == (before[0], before[2], before[3]) and after[1] == before[1] + 1
+    with django_assert_max_num_queries(4):  # session, user, the versions: the page comes from the cache
+        assert "134.167" in client.get(url).content.decode()
+
+    kota = ParticipantCount.objects.get(region__code="35.73", period=june, segment="PU")
+    kota.active += 33
+    kota.save()
+    coverage_recompute(periods=[june], regions=[kota.region])
+    assert snapshot_versions("region:35")[0] == after[0] + 1
+    assert snapshot_versions("office:KW-JATIM")[0] == after[3] + 1  # Kota Malang is in the Kanwil's territory
+    assert "134.200" in client.get(url).content.decode()

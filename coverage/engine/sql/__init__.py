@@ -51,6 +51,7 @@ class SnapshotEngine(InputsMixin, LevelsMixin, WritesMixin):
         self.now = timezone.now()
         self.pg = connection.vendor == "postgresql"
         self.written = 0
+        self.ranks_changed = 0  # national ranks written: pages showing them must refresh
         # Inlined date literals (made here from date objects, never from input) let the planner use
         # the snapshot indexes; a semi-join on a temp table without statistics does not.
         self.period_list = ", ".join(f"'{p.isoformat()}'" for p in periods)

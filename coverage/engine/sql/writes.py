@@ -157,7 +157,7 @@ class WritesMixin:
             ("rank_in_parent", "ranked_in_parent", partition_parent),
             ("rank_national", "ranked_national", partition_level),
         ):
-            self.sql(
+            changed = self.sql(
                 f"""
                 UPDATE coverage_snapshot SET {rank_column} = r.rnk, {count_column} = r.cnt
                 FROM (
@@ -177,6 +177,8 @@ class WritesMixin:
                        OR coverage_snapshot.{count_column} {distinct} r.cnt)
                 """
             )
+            if rank_column == "rank_national":
+                self.ranks_changed += max(changed, 0)
 
     def _rank_regions(self, level):
         self._rank(
