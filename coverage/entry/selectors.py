@@ -130,9 +130,9 @@ def entry_grid_rows(*, region, period) -> list[GridRow]:
         if count.region_id in rows:
             rows[count.region_id].counts[count.segment] = count
     previous = add_months(period, -1)
-    for figure in EffectiveCount.objects.filter(
-        Q(region=region) | Q(region__parent=region), period__in=[period, previous]
-    ):
+    # By ids: a list is pushed into both branches of the view and probed through the cell index; a
+    # join with the region table is not (two months of counts read: 0,5 s at national scale).
+    for figure in EffectiveCount.objects.filter(region_id__in=list(rows), period__in=[period, previous]):
         if figure.region_id in rows:
             row = rows[figure.region_id]
             (row.effective if figure.period == period else row.previous)[figure.segment] = figure
