@@ -7,8 +7,10 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
+from regions.models import Kind, Region
 from regions.resolver import RegionResolveError, RegionResolver, region_name_key
 from tests.coverage.test_entry_support import _fast_password_hasher, operator_jatim  # noqa: F401
+from tests.factories import make_region
 from ucj_dashboard import spreadsheets
 from ucj_dashboard.spreadsheets import MAX_COLUMNS, RowError, SpreadsheetError, parse_period, read_spreadsheet
 
@@ -149,6 +151,36 @@ def test_the_resolver_refuses_regions_outside_the_scope_by_code_and_by_name(oper
         with pytest.raises(RegionResolveError) as error:
             resolver.resolve(**kwargs)
         assert str(error.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("persona", "name", "refused"),
+    [
+        ("operator_kota_malang", "Kabupaten Malang", "35.07 Kabupaten Malang"),
+        ("operator_kota_malang", "Kab. Malang", "35.07 Kabupaten Malang"),
+        ("operator_kab_blitar", "Kota Blitar", "35.72 Kota Blitar"),
+    ],
+)
+def test_a_name_of_another_kind_is_out_of_scope_not_its_namesake(request, region_tree, persona, name, refused):
+    """Issue #18: "Kabupaten Malang" from Kota Malang's operator was written to Kota Malang (35.73)."""
+    make_region("35.72", "Kota Blitar")
+    with pytest.raises(RegionResolveError) as error:
+        RegionResolver(request.getfixturevalue(persona)).resolve(name=name)
+    assert str(error.value) == f"Wilayah {refused} di luar wilayah kewenangan Anda."
+
+
+def test_a_name_of_a_kind_that_exists_nowhere_is_unknown(operator_kota_malang, region_tree):
+    with pytest.raises(RegionResolveError) as error:
+        RegionResolver(operator_kota_malang).resolve(name="Kabupaten Klojen")
+    assert str(error.value) == "Nama wilayah Kabupaten Klojen tidak dikenal."
+
+
+def test_a_kecamatan_may_be_written_for_a_distrik(admin_user):
+    """The one pair of kinds that is a single unit under two names (Papua's distrik)."""
+    distrik = make_region("91.03.01", "Abepura")
+    Region.objects.filter(pk=distrik.pk).update(kind=Kind.DISTRIK)
+    assert RegionResolver(admin_user).resolve(name="Kecamatan Abepura") == distrik
+    assert RegionResolver(admin_user).resolve(name="Distrik Abepura") == distrik
 
 
 def test_codes_are_exact_and_bps_codes_are_explained(operator_kota_malang, region_tree):
