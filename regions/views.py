@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -5,6 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from ucj_dashboard import params
 
 from .health import health_report
 from .models import Role
@@ -18,6 +23,17 @@ def _first_reversible(*candidates):
         except NoReverseMatch:
             continue
     return reverse("admin:index")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page. A signed-in user is sent on at once, and a ``next`` that points back at
+    this page is ignored (with it Django would redirect to itself and raise: a 500)."""
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        url = super().get_redirect_url()
+        return "" if url and urlsplit(url).path == self.request.path else url
 
 
 @login_required
@@ -40,7 +56,7 @@ def home(request):
 @login_required
 def region_search(request):
     """Small JSON lookup for region pickers: code prefix or name."""
-    term = request.GET.get("q", "").strip()
+    term = params.text(request.GET.get("q"), name="q", max_length=100)
     if len(term) < 2:
         return JsonResponse({"results": []})
     results = [{"code": r.code, "name": r.name, "level": r.get_level_display()} for r in regions_search(term=term)]

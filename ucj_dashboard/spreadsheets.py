@@ -364,7 +364,8 @@ def _read_table(rows, expected_columns, deadline):
         if not cells:
             continue
         if len(records) == MAX_ROWS:
-            raise SpreadsheetError(_("Berkas memiliki lebih dari %(max)s baris data.") % {"max": format_number(MAX_ROWS)})
+            message = _("Berkas memiliki lebih dari %(max)s baris data.")
+            raise SpreadsheetError(message % {"max": format_number(MAX_ROWS)})
         width = max(width, len(cells))
         if (len(records) + 1) * width > MAX_CELLS:
             raise SpreadsheetError(

@@ -6,7 +6,7 @@ from regions import views as region_views
 
 urlpatterns = [
     path("", region_views.home, name="home"),
-    path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("masuk/", region_views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -15,3 +15,6 @@ urlpatterns = [
     path("", include("coverage.urls")),
     path("program/", include("programs.urls")),
 ]
+
+# A malformed parameter (ucj_dashboard.params.ParamError) is a 400 with its Indonesian reason.
+handler400 = "ucj_dashboard.errors.bad_request"

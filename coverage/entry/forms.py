@@ -134,15 +134,17 @@ class ImportUploadForm(forms.Form):
 
 
 class ImportApplyForm(forms.Form):
-    batch = forms.IntegerField(widget=forms.HiddenInput)
+    batch = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     acknowledge = forms.BooleanField(
         label=_("Saya sudah memeriksa peringatan di atas dan angkanya benar."), required=False
     )
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(label=_("Alasan dikembalikan"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Alasan dikembalikan"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("Alasan membuka kembali"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Alasan membuka kembali"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
