@@ -3,6 +3,9 @@
 Dashboards cache snapshot reads and rendered pages in Redis. If Redis is unreachable, every read
 becomes a miss (the page is built from the database) and writes are dropped, each logged; the
 request itself never fails because of the cache.
+
+``clear()`` deletes the cache's own keys (its ``KEY_PREFIX``), never the whole database as Django's
+Redis cache does: even a cache configured on the broker's database cannot drop queued tasks.
 """
 
 import logging
@@ -60,3 +63,20 @@ class ResilientRedisCache(RedisCache):
         except UNREACHABLE:
             _warn("delete")
             return False
+
+    def clear(self):
+        client = self._cache.get_client(None, write=True)
+        pattern = f"{self.key_prefix}:*"  # Django's keys are "<prefix>:<version>:<key>"
+        try:
+            batch = []
+            for key in client.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) == 1000:
+                    client.delete(*batch)
+                    batch = []
+            if batch:
+                client.delete(*batch)
+        except UNREACHABLE:
+            _warn("clear")
+            return False
+        return True

@@ -2,11 +2,13 @@
 
 With nothing set the product runs anywhere: a SQLite file, tasks executed in-process and a
 local-memory cache. ``DATABASE_URL`` switches to PostgreSQL, ``REDIS_URL`` to Redis as the
-Celery broker and the cache (with a real worker). Malformed values fail at start-up.
+Celery broker and (in the paired database) the cache, with a real worker. Malformed values fail at
+start-up.
 """
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -132,14 +134,31 @@ if env_str("TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# CACHE
+# REDIS
+# REDIS_URL (database n) is the Celery broker's. The cache uses the other database of the pair
+# (n XOR 1: 0 and 1, 2 and 3, ... 14 and 15) unless CACHE_REDIS_URL names one: clearing the cache
+# must never drop queued tasks (docs/OPERATIONS.md, "Redis"). CELERY_BROKER_URL may name another broker.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+
+
+def redis_pair_url(url):
+    """The same Redis server, the other database of the pair: redis://h:6379/0 -> redis://h:6379/1."""
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or "0"
+    if parts.scheme not in ("redis", "rediss") or not database.isdigit():
+        raise ImproperlyConfigured(f"Set CACHE_REDIS_URL: no database pair can be derived from REDIS_URL {url!r}")
+    return urlunsplit(parts._replace(path=f"/{int(database) ^ 1}"))
+
+
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL") or (redis_pair_url(REDIS_URL) if REDIS_URL else "")
+
+# CACHE
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             # A Redis outage makes pages slower, never broken (ucj_dashboard/cache.py).
             "BACKEND": "ucj_dashboard.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ucj"),
             "TIMEOUT": 60 * 60,
@@ -151,7 +170,7 @@ else:
 # CELERY
 # With REDIS_URL: Redis is the broker and a worker runs the tasks. Without it, tasks run
 # in-process so the product works with nothing installed.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

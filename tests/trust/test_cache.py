@@ -1,7 +1,15 @@
-"""The cache on Redis: what becomes a key (only validated, existing values, issue #18)."""
+"""The cache on Redis: what becomes a key (only validated, existing values, issue #18) and the
+separation from the broker (clearing the cache never drops a queued task)."""
+
+import uuid
 
 import pytest
+import redis
 from django.core.cache import cache
+
+from coverage import tasks
+from ucj_dashboard.cache import ResilientRedisCache
+from ucj_dashboard.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +58,27 @@ def test_parameters_a_page_does_not_read_add_no_cache_entries(signed_in):
     for i in range(10):
         assert signed_in.get("/wilayah/35.73/", {"periode": "2025-06", f"x{i}": "y" * 500}).status_code == 200
     assert page_keys() == first and len(first) == 1
+
+
+def test_clearing_the_cache_leaves_a_queued_task_in_the_broker(settings):
+    assert settings.CACHE_REDIS_URL != settings.CELERY_BROKER_URL  # two databases by default
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue = f"trust-{uuid.uuid4().hex[:8]}"
+    app.conf.task_always_eager = False
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    try:
+        tasks.recompute_requests.apply_async(args=[[]], queue=queue)  # sent, no worker consumes it
+        assert broker.llen(queue) == 1
+        cache.set("ada", 1)
+        cache.clear()
+        assert cache.get("ada") is None
+        assert broker.llen(queue) == 1
+        # Even a cache wrongly configured on the broker's database clears only its own keys.
+        same_database = ResilientRedisCache(settings.CELERY_BROKER_URL, {"KEY_PREFIX": "ucj-salah"})
+        same_database.set("ada", 1)
+        same_database.clear()
+        assert same_database.get("ada") is None
+        assert broker.llen(queue) == 1
+    finally:
+        broker.delete(queue)
+        app.conf.task_always_eager = True
