@@ -1,7 +1,7 @@
 """Resource limits of uploads (docs/SECURITY.md "Resource limits").
 
 The amplification files of issue #18, and the file that costs the most memory within every limit,
-are uploaded to a fresh Django process (``tests/trust/upload_probe.py``, serving the request as a
+are uploaded to a fresh Django process (``tests/trust/probe.py``, serving the request as a
 gunicorn worker does, production settings) whose resident-set growth and time are measured
 against the stated limits. Before the streaming reader, the first file grew a worker by 1,8 GB.
 """
@@ -21,6 +21,7 @@ from django.db import connection
 from openpyxl import Workbook
 
 from coverage.entry.importer import TEMPLATE_COLUMNS
+from tests.trust.conftest import PERIOD
 from ucj_dashboard.spreadsheets import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_BYTES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,7 +88,7 @@ def _probe(username, url, path):
         "REDIS_URL": settings.REDIS_URL,
     }
     done = subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "tests.trust.upload_probe", username, url, str(path)],
+        [sys.executable, "-m", "tests.trust.probe", username, url, str(path)],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -119,3 +120,57 @@ def test_uploads_grow_a_worker_by_less_than_the_stated_limit(world, tmp_path):
     # The wide row was blank: the rows themselves were read and checked (duplicates of one cell).
     assert results[f"4000-rows-one-wide.csv -> {COUNTS}"]["errors"][0].startswith("Baris duplikat")
     assert results[f"distinct-cells.csv -> {COUNTS}"]["errors"][0] == "Kode wilayah aaaa tidak dikenal."
+
+
+# --- API pages and exports ----------------------------------------------------------------------
+
+# The stated limits (docs/SECURITY.md): an API page (at most 1.000 rows) and a league-table export
+# (one level of one province, or the 514 kab/kota of the country) measured with 1.000 kecamatan.
+READ_MEMORY_MB = 64
+READ_SECONDS = 10
+
+
+@pytest.fixture
+def a_thousand_kecamatan(world):
+    """1.000 kecamatan of Jawa Timur (20 kab/kota of 50) with a current snapshot each, June 2025."""
+    from django.utils import timezone
+
+    from coverage.models import Snapshot
+    from regions.models import Kind, Level, Region
+
+    province = Region.objects.get(code="35")
+    kabs = Region.objects.bulk_create(
+        Region(code=f"35.{k}", name=f"Kabupaten Uji {k}", level=Level.REGENCY, kind=Kind.KABUPATEN, parent=province)
+        for k in range(10, 30)
+    )
+    kecamatan = Region.objects.bulk_create(
+        Region(code=f"{kab.code}.{d:02d}", name=f"Kecamatan {kab.code}.{d:02d}", level=Level.DISTRICT,
+               kind=Kind.KECAMATAN, parent=kab)
+        for kab in kabs for d in range(1, 51)
+    )  # fmt: skip
+    now = timezone.now()
+    Snapshot.objects.bulk_create(
+        Snapshot(region=region, level=Level.DISTRICT, parent_region=region.parent, period=PERIOD, year=PERIOD.year,
+                 month=PERIOD.month, active_total=1_000 + i, workers_total=4_000, coverage_total=25 + i / 100,
+                 category="rendah", rank_in_parent=i % 50 + 1, ranked_in_parent=50, computed_at=now, data_as_of=now)
+        for i, region in enumerate(kecamatan)
+    )  # fmt: skip
+    return kecamatan
+
+
+def test_an_api_page_and_the_exports_at_their_largest_stay_within_the_stated_limits(world, a_thousand_kecamatan):
+    username = world["personas"]["operator_kab_blitar"].username
+    urls = [
+        "/api/v1/snapshot/?tingkat=3&batas=1000",
+        "/peringkat/?tingkat=3&induk=35",
+        "/peringkat/unduh/csv/?tingkat=3&induk=35",
+        "/peringkat/unduh/xlsx/?tingkat=3&induk=35",
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(pool.map(lambda url: (url, _probe(username, url, "-")), urls))
+    print(json.dumps({url: {k: v for k, v in r.items() if k != "errors"} for url, r in results.items()}, indent=1))
+    for url, result in results.items():
+        assert result["status"] == 200, url
+        assert result["grown_mb"] < READ_MEMORY_MB, (url, result)
+        assert result["seconds"] < READ_SECONDS, (url, result)
+    assert results[urls[0]]["bytes"] > 1_000 * 500  # a full page of 1.000 rows was served

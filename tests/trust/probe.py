@@ -1,14 +1,16 @@
-"""Serve one upload in a fresh Django process, as a gunicorn worker would, and report its growth.
+"""Serve one request in a fresh Django process, as a gunicorn worker would, and report its growth.
 
 Run by tests/trust/test_resource_limits.py (never collected by pytest itself):
 
-    python -m tests.trust.upload_probe USERNAME URL FILE [FIELD=VALUE ...]
+    python -m tests.trust.probe USERNAME URL FILE      # uploads FILE (field "file") to URL
+    python -m tests.trust.probe USERNAME URL -         # GETs URL (with its query string)
 
-The process signs in USERNAME, posts a small valid file first (so that pandas, openpyxl, the
-templates and the database connection are loaded, as in a worker that has served requests), then
-resets the kernel's peak-RSS mark (``/proc/self/clear_refs``), posts FILE to URL and prints one JSON
-line: the HTTP status, the growth of the resident set during the request (peak minus the resident
-size before it) in MB, the seconds taken and the error messages the page shows.
+The process signs in USERNAME, makes a small request of the same kind first (so that pandas,
+openpyxl, the templates and the database connection are loaded, as in a worker that has served
+requests), then resets the kernel's peak-RSS mark (``/proc/self/clear_refs``), sends the request and
+prints one JSON line: the HTTP status, the growth of the resident set during the request (peak minus
+the resident size before it) in MB, the seconds taken, the response's size and the error messages
+the page shows.
 """
 
 import json
@@ -44,7 +46,7 @@ def _errors(response):
     return [unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in found][:5]
 
 
-def main(username, url, path, *pairs):
+def main(username, url, path):
     import django
 
     django.setup()
@@ -58,23 +60,27 @@ def main(username, url, path, *pairs):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    fields = dict(pair.split("=", 1) for pair in pairs)
     client = Client()
     client.force_login(get_user_model().objects.get(username=username))
-    warm = _post(client, url, "pemanasan.csv", WARM_UP, fields)
+    if path == "-":
+        warm = client.get(url.split("?")[0])
+        send = lambda: client.get(url)  # noqa: E731
+    else:
+        warm = _post(client, url, "pemanasan.csv", WARM_UP, {})
+        content = Path(path).read_bytes()
+        send = lambda: _post(client, url, Path(path).name, content, {})  # noqa: E731
     assert warm.status_code == 200, warm.status_code
 
-    content = Path(path).read_bytes()
     before = _status_mb("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # peak RSS := current RSS
     started = time.monotonic()
-    response = _post(client, url, Path(path).name, content, fields)
+    response = send()
     seconds = time.monotonic() - started
     grown = _status_mb("VmHWM") - before
     print(
         json.dumps(
             {"status": response.status_code, "grown_mb": round(grown, 1), "seconds": round(seconds, 2),
-             "errors": _errors(response)}
+             "bytes": len(response.content), "errors": _errors(response)}
         )
     )  # fmt: skip
 
