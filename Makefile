@@ -38,6 +38,7 @@ setup: install messages
 	DEBUG=true $(PY) manage.py load_regions
 	DEBUG=true $(PY) manage.py load_demo
 	DEBUG=true $(PY) manage.py create_demo_users
+	DEBUG=true $(PY) manage.py build_boundaries
 
 # With REDIS_URL set, a Celery worker and beat run beside the web server (honcho + Procfile).
 run: setup
@@ -62,6 +63,7 @@ screenshots: install messages e2e-deps
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks (docs/BENCHMARKS.md): engine on the national dataset, spreadsheet import, dashboards under load.

@@ -14,12 +14,17 @@ from .entry.services import MEASURES, closed_message, participant_count_save
 from .entry.validation import rule_override_save, validation_rules_ensure_defaults
 from .models import (
     CategoryBand,
+    CoverageSettings,
+    EffectiveCount,
+    FundedWorkers,
     ImportBatch,
+    LatestDenominator,
     ParticipantCount,
     RecomputeRequest,
     ReportingPeriod,
     RuleOverride,
     Snapshot,
+    SnapshotVersion,
     Source,
     SubmissionReminder,
     TargetSeries,
@@ -212,17 +217,86 @@ class SnapshotAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(RecomputeRequest)
-class RecomputeRequestAdmin(admin.ModelAdmin):
-    list_display = ["period", "region", "reason", "created_at", "processed_at"]
-    list_filter = ["processed_at"]
-    list_select_related = ["region"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the engine or the database derives: shown, never typed in."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RecomputeRequest)
+class RecomputeRequestAdmin(ReadOnlyAdmin):
+    list_display = ["period", "region", "reason", "created_at", "processed_at"]
+    list_filter = ["processed_at"]
+    list_select_related = ["region"]
+
+
+@admin.register(FundedWorkers)
+class FundedWorkersAdmin(ReadOnlyAdmin):
+    """Funded workers as the engine counts them, handed over by the programs app's batches."""
+
+    list_display = ["reference", "region", "period", "workers"]
+    search_fields = ["reference", "region__name", "^region__code"]
+    list_select_related = ["region"]
+    date_hierarchy = "period"
+
+
+@admin.register(SnapshotVersion)
+class SnapshotVersionAdmin(ReadOnlyAdmin):
+    list_display = ["scope", "version"]
+    search_fields = ["scope"]
+
+
+@admin.register(EffectiveCount)
+class EffectiveCountAdmin(ReadOnlyAdmin):
+    """The figure that counts for each cell (a database view): which source won, at a glance."""
+
+    list_display = ["region", "period", "segment", "source", "status", "active"]
+    list_filter = ["source", "segment", "status"]
+    search_fields = ["region__name", "^region__code"]
+    list_select_related = ["region"]
+    date_hierarchy = "period"
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LatestDenominator)
+class LatestDenominatorAdmin(ReadOnlyAdmin):
+    """The denominator in force for each region, year and group (a database view)."""
+
+    list_display = ["region", "year", "segment_group", "workers", "source"]
+    list_filter = ["year", "segment_group"]
+    search_fields = ["region__name", "^region__code"]
+    list_select_related = ["region"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CoverageSettings)
+class CoverageSettingsAdmin(SimpleHistoryAdmin):
+    """One row of settings; saving it recomputes every computed month (the rules changed)."""
+
+    list_display = ["__str__", "carry_months", "discrepancy_percent"]
+
+    def has_add_permission(self, request):
+        return not CoverageSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
+        months = Snapshot.objects.filter(level=0, is_current=True).values_list("period", flat=True).distinct()
+        if months:
+            recompute_schedule(region=None, periods=list(months), reason="admin: pengaturan cakupan")
 
 
 # --- entry ---

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ucj_dashboard.formats import format_rupiah
+from ucj_dashboard.formats import format_number, format_percent, format_rupiah
 
 from . import services
-from .models import FundedBatch, FundingScheme, Package, PremiumRate, Program, WorkerCategory
+from .models import FundedBatch, FundingScheme, Package, PremiumRate, Program, SchemeYearBasis, WorkerCategory
 
 
 @admin.register(Program)
@@ -67,12 +67,29 @@ class PackageAdmin(SimpleHistoryAdmin):
                 self.message_user(request, _("Biaya %(n)d batch dihitung ulang.") % {"n": repriced})
 
 
+class SchemeYearBasisInline(admin.TabularInline):
+    model = SchemeYearBasis
+    extra = 1
+    ordering = ["-fiscal_year"]
+
+
 @admin.register(FundingScheme)
 class FundingSchemeAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "legal_basis", "display_order"]
     list_editable = ["display_order"]
-    search_fields = ["name", "code", "legal_basis"]
+    search_fields = ["name", "code", "legal_basis", "year_bases__legal_basis"]
     prepopulated_fields = {"code": ["name"]}
+    inlines = [SchemeYearBasisInline]
+
+
+@admin.register(SchemeYearBasis)
+class SchemeYearBasisAdmin(admin.ModelAdmin):
+    """Every scheme's yearly bases in one list: which fiscal years still lack their Permendagri."""
+
+    list_display = ["scheme", "fiscal_year", "legal_basis"]
+    list_filter = ["scheme", "fiscal_year"]
+    search_fields = ["legal_basis", "scheme__name"]
+    list_select_related = ["scheme"]
 
 
 @admin.register(WorkerCategory)
@@ -90,6 +107,7 @@ class FundedBatchAdmin(SimpleHistoryAdmin):
         "scheme",
         "category",
         "workers",
+        "realisation_display",
         "package",
         "start_month",
         "end_month",
@@ -104,6 +122,16 @@ class FundedBatchAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["region"]
     readonly_fields = ["cost", "created_by", "created_at", "updated_at"]
     date_hierarchy = "start_month"
+
+    @admin.display(description=_("realisasi dari sasaran"))
+    def realisation_display(self, obj):
+        if obj.target_population is None:
+            return "–"
+        return _("%(workers)s dari %(target)s (%(percent)s)") % {
+            "workers": format_number(obj.workers),
+            "target": format_number(obj.target_population),
+            "percent": format_percent(obj.realisation_percent),
+        }
 
     @admin.display(description=_("biaya iuran"), ordering="cost")
     def cost_display(self, obj):

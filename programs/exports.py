@@ -10,7 +10,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ucj_dashboard.formats import format_percent, format_period, safe_cell
+from ucj_dashboard.formats import format_percent, format_period, months_label, safe_cell
 
 RUPIAH_FORMAT = '"Rp"#,##0'
 COUNT_FORMAT = "#,##0"
@@ -48,6 +48,14 @@ def simulation_xlsx(*, simulation, scheme=None, categories=()) -> bytes:
             sheet.cell(row=row, column=1).font = bold
         return row
 
+    def long_text(label, text):
+        """A label and a long text across columns B to F, wrapped (legal bases, the baseline)."""
+        row = add(label, text)
+        sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
+        sheet.cell(row=row, column=2).alignment = Alignment(vertical="top", wrap_text=True)
+        sheet.row_dimensions[row].height = 15 * (1 + len(str(text)) // 110)
+        return row
+
     region = simulation.region
     add(_("Simulasi anggaran iuran BPJS Ketenagakerjaan"), style="title")
     add(f"{region.name} ({region.code})")
@@ -57,17 +65,33 @@ def simulation_xlsx(*, simulation, scheme=None, categories=()) -> bytes:
     add(_("Tahun anggaran"), simulation.year)
     add(_("Paket"), budget.package.name)
     add(_("Skema pendanaan"), scheme.name if scheme else "–")
+    basis = simulation.legal_basis
+    long_text(_("Dasar hukum"), basis.text if basis else _("Pilih skema pendanaan untuk mencantumkan dasar hukumnya."))
+    if basis is not None and basis.yearly_missing:
+        long_text("", _("Dasar hukum tahunan untuk TA %(year)s belum dicatat.") % {"year": basis.year})
     add(_("Kategori pekerja"), ", ".join(c.name for c in categories) or "–")
     add(_("Jumlah pekerja"), budget.workers)
     sheet.cell(row=sheet.max_row, column=2).number_format = COUNT_FORMAT
-    add(
-        _("Periode"), f"{format_period(budget.start_month)} – {format_period(budget.end_month)} ({budget.months} bulan)"
-    )
+    period = months_label(budget.start_month, budget.end_month)
+    add(_("Periode"), _("%(period)s (%(n)d bulan)") % {"period": period, "n": budget.months})
+    if simulation.past_months:
+        long_text(
+            "",
+            _("Bulan sudah lewat: %(months)s; kebutuhan target dihitung mulai %(start)s.")
+            % {
+                "months": months_label(simulation.past_months[0], simulation.past_months[-1]),
+                "start": format_period(simulation.inverse_start) if simulation.inverse_start else "–",
+            },
+        )
     add()
     add(_("Anggaran"), style="section")
     add(_("Bulan"), _("Iuran per pekerja"), _("Pekerja"), _("Biaya"), style="head")
+    past = set(simulation.past_months)
     for line in budget.lines:
-        row = add(format_period(line.month), _rupiah(line.premium), budget.workers, _rupiah(line.cost))
+        month = format_period(line.month)
+        if line.month in past:
+            month = "{} ({})".format(month, _("bulan sudah lewat"))
+        row = add(month, _rupiah(line.premium), budget.workers, _rupiah(line.cost))
         sheet.cell(row=row, column=2).number_format = RUPIAH_FORMAT
         sheet.cell(row=row, column=3).number_format = COUNT_FORMAT
         sheet.cell(row=row, column=4).number_format = RUPIAH_FORMAT
@@ -77,37 +101,39 @@ def simulation_xlsx(*, simulation, scheme=None, categories=()) -> bytes:
     sheet.cell(row=row, column=4).number_format = RUPIAH_FORMAT
     add()
 
-    add(_("Jika didaftarkan sekarang"), style="section")
+    add(_("Dampak pada cakupan"), style="section")
     if whatif is None:
-        add(_("Belum ada snapshot cakupan untuk wilayah ini."))
+        message = _("Belum ada angka cakupan yang dilaporkan untuk wilayah ini sebelum TA %(year)s.")
+        add(message % {"year": simulation.year})
     else:
-        add(_("Data"), format_period(whatif.snapshot.period))
-        add("", _("Sekarang"), _("Dengan batch"), style="head")
-        for label, before, after in (
-            (_("Peserta aktif"), whatif.active_before, whatif.active_after),
-            (_("Cakupan total"), format_percent(whatif.coverage_before), format_percent(whatif.coverage_after)),
-            (_("Cakupan BPU"), format_percent(whatif.coverage_bpu_before), format_percent(whatif.coverage_bpu_after)),
-            (_("Peringkat dalam wilayah induk"), whatif.rank_in_parent_before, whatif.rank_in_parent_after),
-            (_("Peringkat nasional"), whatif.rank_national_before, whatif.rank_national_after),
+        before, after = whatif.before, whatif.after
+        long_text(_("Data dasar"), simulation.baseline.describe())
+        add("", _("Data dasar"), _("Dengan batch"), style="head")
+        for label, first, second in (
+            (_("Peserta aktif"), before.active_total, after.active_total),
+            (_("Cakupan total"), format_percent(before.coverage_total), format_percent(after.coverage_total)),
+            (_("Cakupan BPU"), format_percent(before.coverage_bpu), format_percent(after.coverage_bpu)),
+            (_("Peringkat dalam wilayah induk"), before.rank_in_parent, after.rank_in_parent),
+            (_("Peringkat nasional"), before.rank_national, after.rank_national),
         ):
-            row = add(label, before, after)
+            row = add(label, first, second)
             for column in (2, 3):
                 if isinstance(sheet.cell(row=row, column=column).value, int):
                     sheet.cell(row=row, column=column).number_format = COUNT_FORMAT
     add()
     targets = list(simulation.targets) + ([simulation.custom_target] if simulation.custom_target else [])
     if targets:
-        add(
-            _("Target %(year)s (mulai %(month)s, %(n)d bulan)")
-            % {
+        if simulation.inverse_start:
+            title = _("Target %(year)s (didanai mulai %(month)s, %(n)d bulan)") % {
                 "year": simulation.year,
                 "month": format_period(simulation.inverse_start),
                 "n": simulation.inverse_months,
-            },
-            style="section",
-        )
-        add(_("Seri"), _("Target"), _("Kekurangan kini"), _("Kekurangan dengan batch"), _("Pekerja perlu didanai"),
-            _("Biaya"), style="head")  # fmt: skip
+            }
+        else:
+            title = _("Target %(year)s (tahun anggaran sudah lewat)") % {"year": simulation.year}
+        add(title, style="section")
+        add(_("Seri"), _("Target"), _("Kekurangan pada data dasar"), _("Kekurangan dengan batch"),
+            _("Pekerja perlu didanai"), _("Biaya"), style="head")  # fmt: skip
         for target in targets:
             row = add(
                 target.series,
@@ -129,7 +155,8 @@ def simulation_xlsx(*, simulation, scheme=None, categories=()) -> bytes:
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows():
         for cell in row:
-            cell.alignment = Alignment(vertical="top", wrap_text=cell.column == 1)
+            wrap = cell.column == 1 or bool(cell.alignment and cell.alignment.wrap_text)
+            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
     # One page for the FGD: A4 landscape, fitted to a single page.
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

@@ -12,8 +12,9 @@ from regions.models import NATIONAL_CODE, Level, Region
 from regions.resolver import region_name_key
 from regions.selectors import can_edit_region
 from ucj_dashboard.formats import MONTHS_ID, NumberFormatError, parse_number
+from ucj_dashboard.months import month_start
 
-from .models import FundedBatch, FundingScheme, Package, WorkerCategory, month_start
+from .models import FundedBatch, FundingScheme, Package, WorkerCategory
 
 MONTH_CHOICES = [(i, name) for i, name in enumerate(MONTHS_ID, start=1)]
 
@@ -98,6 +99,12 @@ class RegionCodeField(forms.CharField):
 class FundedBatchForm(forms.ModelForm):
     region = RegionCodeField(label=_("Wilayah"))
     workers = CountField(label=_("Jumlah pekerja"), min_value=1)
+    target_population = CountField(
+        label=_("Sasaran (pekerja)"),
+        min_value=1,
+        required=False,
+        help_text=_("Opsional: jumlah pekerja yang menjadi sasaran; realisasi = jumlah pekerja / sasaran."),
+    )
     start_month = MonthField(label=_("Bulan mulai"))
     end_month = MonthField(label=_("Bulan akhir (termasuk)"))
 

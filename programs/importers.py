@@ -3,7 +3,8 @@
 Columns (header names are normalized, so "Kode Wilayah" = ``kode_wilayah``):
 ``kode_wilayah`` or ``nama_wilayah``, ``skema``, ``kategori``, ``jumlah_pekerja``, ``paket``,
 ``bulan_mulai``, ``bulan_akhir`` (inclusive; "2025-03", "03/2025", "Maret 2025"), and optional
-``tahun_anggaran``, ``status`` (direncanakan/aktif/selesai), ``referensi``, ``catatan``.
+``sasaran`` (the target population, at least ``jumlah_pekerja``), ``tahun_anggaran``, ``status``
+(direncanakan/aktif/selesai), ``referensi``, ``catatan``.
 Schemes, categories and packages match their code or name.
 
 All-or-nothing: every row is checked (scope, values, pricing) before anything is saved; one
@@ -34,6 +35,7 @@ COLUMNS = [
     "skema",
     "kategori",
     "jumlah_pekerja",
+    "sasaran",
     "paket",
     "bulan_mulai",
     "bulan_akhir",
@@ -55,7 +57,7 @@ STATUS_ALIASES = {
     "ended": BatchStatus.ENDED,
 }
 NATURAL_KEY = ("region_id", "scheme_id", "category_id", "package_id", "start_month", "end_month")
-UPDATABLE = ("workers", "fiscal_year", "status", "reference", "note")
+UPDATABLE = ("workers", "target_population", "fiscal_year", "status", "reference", "note")
 
 
 @dataclass
@@ -140,6 +142,14 @@ def _batch_from_row(number, record, *, resolver, lookups, errors):
     except NumberFormatError as exc:
         workers = None
         fail("jumlah_pekerja", str(exc))
+    target_population = None
+    if str(record.get("sasaran") or "").strip():
+        try:
+            target_population = parse_number(record["sasaran"], integer=True)
+            if target_population <= 0:
+                fail("sasaran", _("harus lebih dari 0"))
+        except NumberFormatError as exc:
+            fail("sasaran", str(exc))
     months = {}
     for column in ("bulan_mulai", "bulan_akhir"):
         try:
@@ -160,6 +170,7 @@ def _batch_from_row(number, record, *, resolver, lookups, errors):
     batch = FundedBatch(
         region=region,
         workers=workers,
+        target_population=target_population,
         start_month=months["bulan_mulai"],
         end_month=months["bulan_akhir"],
         fiscal_year=fiscal_year or months["bulan_mulai"].year,
@@ -187,6 +198,7 @@ _FIELD_COLUMNS = {
     "category": "kategori",
     "package": "paket",
     "workers": "jumlah_pekerja",
+    "target_population": "sasaran",
     "start_month": "bulan_mulai",
     "end_month": "bulan_akhir",
     "fiscal_year": "tahun_anggaran",
@@ -334,8 +346,8 @@ def batches_template() -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.append(
-        ["35.08", "Kabupaten Lumajang", "dbhcht", "buruh-tani-tembakau", 5606, "bpu-jkk-jkm", "2024-06", "2024-12",
-         2024, "aktif", "", ""]
+        ["35.08", "Kabupaten Lumajang", "dbhcht", "buruh-tani-tembakau", 5606, None, "bpu-jkk-jkm", "2024-06",
+         "2024-12", 2024, "aktif", "", ""]
     )  # fmt: skip
     buffer = io.BytesIO()
     workbook.save(buffer)

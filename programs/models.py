@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level, Region
-from ucj_dashboard.months import add_months, month_range, month_start, months_between  # noqa: F401 - re-exported
+from ucj_dashboard.formats import format_number, months_label
+from ucj_dashboard.months import month_range, month_start, months_between
 
 RUPIAH = Decimal("0.01")
 
@@ -202,11 +203,18 @@ class Package(models.Model):
 
 
 class FundingScheme(models.Model):
-    """Who pays the premiums of vulnerable workers (APBD, DBHCHT, DBH Sawit, ADD...)."""
+    """Who pays the premiums of vulnerable workers (APBD, DBHCHT, DBH Sawit, ADD...).
+
+    ``legal_basis`` holds what the scheme rests on every year (APBD: Inpres 2/2021, SE Mendagri
+    842.2/5193/SJ); what changes by fiscal year (APBD: the yearly Permendagri on APBD guidelines,
+    15/2024 for APBD 2025) is a ``SchemeYearBasis`` row. A simulation or an export cites both.
+    """
 
     code = models.SlugField(_("kode"), max_length=30, unique=True)
     name = models.CharField(_("nama"), max_length=120)
-    legal_basis = models.TextField(_("dasar hukum"), blank=True)
+    legal_basis = models.TextField(
+        _("dasar hukum"), blank=True, help_text=_("Yang berlaku setiap tahun; yang tahunan dicatat per tahun anggaran.")
+    )
     description = models.TextField(_("keterangan"), blank=True)
     display_order = models.PositiveSmallIntegerField(_("urutan"), default=100)
 
@@ -217,6 +225,26 @@ class FundingScheme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SchemeYearBasis(models.Model):
+    """The regulation a funding scheme rests on for one fiscal year, e.g. APBD 2025: Permendagri
+    15/2024 tentang Pedoman Penyusunan APBD Tahun Anggaran 2025."""
+
+    scheme = models.ForeignKey(
+        FundingScheme, verbose_name=_("skema pendanaan"), on_delete=models.CASCADE, related_name="year_bases"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("tahun anggaran"))
+    legal_basis = models.CharField(_("dasar hukum tahunan"), max_length=300)
+
+    class Meta:
+        verbose_name = _("dasar hukum tahunan")
+        verbose_name_plural = _("dasar hukum tahunan")
+        ordering = ["scheme__display_order", "-fiscal_year"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "fiscal_year"], name="scheme_one_basis_per_year")]
+
+    def __str__(self):
+        return f"{self.scheme} {self.fiscal_year}: {self.legal_basis}"
 
 
 class WorkerCategory(models.Model):
@@ -278,8 +306,8 @@ class FundedBatch(models.Model):
     """
 
     # What forms and services may set; cost and timestamps are derived.
-    EDITABLE_FIELDS = ["region", "scheme", "category", "workers", "package", "start_month", "end_month",
-                       "fiscal_year", "status", "reference", "note"]  # fmt: skip
+    EDITABLE_FIELDS = ["region", "scheme", "category", "workers", "target_population", "package", "start_month",
+                       "end_month", "fiscal_year", "status", "reference", "note"]  # fmt: skip
 
     region = models.ForeignKey(
         Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="funded_batches"
@@ -291,6 +319,15 @@ class FundedBatch(models.Model):
         WorkerCategory, verbose_name=_("kategori pekerja"), on_delete=models.PROTECT, related_name="batches"
     )
     workers = models.PositiveIntegerField(_("jumlah pekerja"))
+    target_population = models.PositiveIntegerField(
+        _("sasaran"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Opsional: jumlah pekerja yang menjadi sasaran program (mis. seluruh pekerja rentan yang didata); "
+            "realisasi = jumlah pekerja / sasaran."
+        ),
+    )
     package = models.ForeignKey(Package, verbose_name=_("paket"), on_delete=models.PROTECT, related_name="batches")
     start_month = models.DateField(_("bulan mulai"), help_text=_("Hari pertama bulan."))
     end_month = models.DateField(_("bulan akhir"), help_text=_("Hari pertama bulan terakhir (termasuk)."))
@@ -322,6 +359,10 @@ class FundedBatch(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end_month__gte=models.F("start_month")), name="batch_month_range"),
             models.CheckConstraint(condition=Q(workers__gt=0), name="batch_has_workers"),
+            models.CheckConstraint(
+                condition=Q(target_population__isnull=True) | Q(target_population__gte=models.F("workers")),
+                name="batch_target_population_covers_workers",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "start_month", "end_month"], name="batch_status_months"),
@@ -329,8 +370,19 @@ class FundedBatch(models.Model):
         ]
 
     def __str__(self):
-        months = f"{self.start_month:%Y-%m}..{self.end_month:%Y-%m}"
-        return f"{self.region.name} {self.scheme} {self.category}: {self.workers} ({months})"
+        return f"{self.region.name} {self.scheme} {self.category}: {format_number(self.workers)} ({self.months_label})"
+
+    @property
+    def months_label(self) -> str:
+        """The batch's months the Indonesian way: "Maret–November 2026"."""
+        return months_label(self.start_month, self.end_month)
+
+    @property
+    def realisation_percent(self) -> float | None:
+        """Workers as a percentage of the target population (sasaran); None without a sasaran."""
+        if not self.target_population or self.workers is None:
+            return None
+        return self.workers * 100 / self.target_population
 
     @property
     def months(self) -> int:
@@ -364,6 +416,11 @@ class FundedBatch(models.Model):
             and not (self.start_month.year <= self.fiscal_year <= self.end_month.year)
         ):
             errors["fiscal_year"] = _("Tahun anggaran harus mencakup bulan mulai atau bulan akhir.")
+        if self.target_population is not None and self.workers and self.target_population < self.workers:
+            errors["target_population"] = _(
+                "Sasaran (%(target)s) lebih kecil dari jumlah pekerja (%(workers)s): sasaran mencakup semua "
+                "pekerja yang didanai."
+            ) % {"target": format_number(self.target_population), "workers": format_number(self.workers)}
         if self.region_id and self.region.level == Level.NATIONAL:
             errors["region"] = _("Batch dicatat pada provinsi, kabupaten/kota, kecamatan atau desa.")
         if self.package_id and self.package.segment != ProgramSegment.BPU:

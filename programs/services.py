@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from coverage.engine import recompute_schedule
+from coverage.engine import funded_workers_replace
+from ucj_dashboard.months import month_range, month_start
 from ucj_dashboard.spreadsheets import parse_period
 
 from .models import (
@@ -26,9 +27,8 @@ from .models import (
     Program,
     ProgramSegment,
     RateBasis,
+    SchemeYearBasis,
     WorkerCategory,
-    month_range,
-    month_start,
 )
 from .selectors import budget_calculate, package_premiums
 
@@ -40,9 +40,17 @@ RECOMPUTE_REASON = "funded batch"
 # --- funded batches ---
 
 
-def _schedule_recompute(*, region, periods):
-    if periods:
-        recompute_schedule(region=region, periods=sorted(set(periods)), reason=RECOMPUTE_REASON)
+def _hand_to_engine(batch, *, deleted=False):
+    """Tell the coverage engine which workers this batch adds in which months (none while planned
+    or once deleted); the engine recomputes what changes."""
+    counted = not deleted and batch.is_counted
+    funded_workers_replace(
+        reference=f"programs.fundedbatch:{batch.pk}",
+        region=batch.region,
+        months=batch.covered_months() if counted else [],
+        workers=batch.workers if counted else 0,
+        reason=RECOMPUTE_REASON,
+    )
 
 
 def _price(batch) -> Decimal:
@@ -53,15 +61,14 @@ def _price(batch) -> Decimal:
 
 @transaction.atomic
 def funded_batch_save(*, batch: FundedBatch, user=None) -> FundedBatch:
-    """Validate, price and save a new or changed batch, and schedule the recompute.
+    """Validate, price and save a new or changed batch, and hand its workers to the coverage engine.
 
-    The months recomputed are those the batch counted in before the change and those it counts
+    The engine recomputes the months the batch counted in before the change and those it counts
     in after it, for the old and the new region, so a shortened, moved or re-planned batch
     leaves nothing stale behind.
     """
-    previous = None
     if batch.pk is not None:
-        previous = FundedBatch.objects.select_for_update().filter(pk=batch.pk).first()
+        FundedBatch.objects.select_for_update().filter(pk=batch.pk).first()
     if batch.start_month and not batch.fiscal_year:
         batch.fiscal_year = batch.start_month.year
     batch.full_clean()
@@ -71,22 +78,8 @@ def funded_batch_save(*, batch: FundedBatch, user=None) -> FundedBatch:
     if user is not None and user.is_authenticated:
         batch._history_user = user
     batch.save()
-    # Months whose coverage changes: those the batch counted in before, and those it counts in now.
-    new_months = _counted_months(batch)
-    old_months = _counted_months(previous)
-    if previous is not None and previous.region_id != batch.region_id:
-        _schedule_recompute(region=previous.region, periods=old_months)
-        _schedule_recompute(region=batch.region, periods=new_months)
-    else:
-        _schedule_recompute(region=batch.region, periods=old_months + new_months)
+    _hand_to_engine(batch)
     return batch
-
-
-def _counted_months(batch):
-    """The months ``batch`` adds workers to (none while it is planned)."""
-    if batch is None or not batch.is_counted:
-        return []
-    return batch.covered_months()
 
 
 def funded_batch_create(
@@ -98,6 +91,7 @@ def funded_batch_create(
     package,
     start_month,
     end_month,
+    target_population=None,
     fiscal_year=None,
     status=BatchStatus.PLANNED,
     reference="",
@@ -109,6 +103,7 @@ def funded_batch_create(
         scheme=scheme,
         category=category,
         workers=workers,
+        target_population=target_population,
         package=package,
         start_month=start_month,
         end_month=end_month,
@@ -134,9 +129,8 @@ def funded_batch_delete(*, batch: FundedBatch, user=None) -> None:
     locked = FundedBatch.objects.select_for_update().select_related("region").get(pk=batch.pk)
     if user is not None and user.is_authenticated:
         locked._history_user = user
-    region, months = locked.region, _counted_months(locked)
+    _hand_to_engine(locked, deleted=True)
     locked.delete()
-    _schedule_recompute(region=region, periods=months)
 
 
 def funded_batches_close_ended(*, today=None) -> int:
@@ -278,14 +272,8 @@ PACKAGES = [
 ]
 
 SCHEMES = [
-    # code, name, legal basis, order
-    (
-        "apbd",
-        "APBD",
-        "Inpres 2/2021; SE Mendagri 842.2/5193/SJ; Permendagri pedoman penyusunan APBD tahunan "
-        "(mis. Permendagri 15/2024 untuk APBD 2025)",
-        10,
-    ),
+    # code, name, legal basis (every year), order
+    ("apbd", "APBD", "Inpres 2/2021; SE Mendagri 842.2/5193/SJ", 10),
     ("dbhcht", "DBHCHT", "PMK 72/2024 (Dana Bagi Hasil Cukai Hasil Tembakau)", 20),
     (
         "dbh-sawit",
@@ -298,6 +286,14 @@ SCHEMES = [
     ("baznas", "Baznas", "UU 23/2011 tentang Pengelolaan Zakat", 60),
     ("csr", "CSR / TJSLP", "UU 40/2007 Pasal 74; PP 47/2012 (Tanggung Jawab Sosial dan Lingkungan Perseroan)", 70),
     ("dinsos", "Dinas Sosial", "Pekerja rentan miskin ekstrem; Inpres 4/2022", 80),
+]
+
+# What a scheme rests on for one fiscal year: the yearly Permendagri on APBD guidelines (DOMAIN.md:
+# 15/2024 for APBD 2025; 14/2025 for APBD 2026). Earlier and later years are added in admin.
+SCHEME_YEAR_BASES = [
+    # scheme, fiscal year, legal basis
+    ("apbd", 2025, "Permendagri 15/2024 tentang Pedoman Penyusunan APBD Tahun Anggaran 2025"),
+    ("apbd", 2026, "Permendagri 14/2025 tentang Pedoman Penyusunan APBD Tahun Anggaran 2026"),
 ]
 
 CATEGORIES = [
@@ -342,7 +338,8 @@ def _dec(value):
 
 @transaction.atomic
 def programs_seed() -> SeedResult:
-    """Programs, premium rates, packages, funding schemes and worker categories; idempotent.
+    """Programs, premium rates, packages, funding schemes (with their yearly legal bases) and worker
+    categories; idempotent.
 
     Existing rows are left as admins edited them: only what is missing is created.
     """
@@ -384,11 +381,17 @@ def programs_seed() -> SeedResult:
         if created:
             package.programs.set([programs[c] for c in program_codes])
         result.add("packages", created)
+    schemes = {}
     for code, name, legal, order in SCHEMES:
-        _, created = FundingScheme.objects.get_or_create(
+        schemes[code], created = FundingScheme.objects.get_or_create(
             code=code, defaults={"name": name, "legal_basis": legal, "display_order": order}
         )
         result.add("schemes", created)
+    for code, year, legal in SCHEME_YEAR_BASES:
+        _, created = SchemeYearBasis.objects.get_or_create(
+            scheme=schemes[code], fiscal_year=year, defaults={"legal_basis": legal}
+        )
+        result.add("year_bases", created)
     for order, (code, name) in enumerate(CATEGORIES, start=1):
         _, created = WorkerCategory.objects.get_or_create(
             code=code, defaults={"name": name, "display_order": order * 10}

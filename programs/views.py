@@ -2,14 +2,15 @@
 
 Scope: the simulator and the batch lists are open to every signed-in user; creating,
 changing, deleting and importing batches needs write scope on the region (its Pemda operators)
-or the admin role (``regions.selectors.can_edit_region``); otherwise 403.
+or the admin role (``regions.selectors.can_edit_region``); otherwise 404, the same answer as for
+a region or batch that does not exist, so scope does not reveal existence (docs/SECURITY.md).
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from regions.models import Region
 from regions.selectors import can_edit_region, home_office, home_region, territory_regions
 from ucj_dashboard import params
+from ucj_dashboard.formats import format_number
 
 from . import charts, selectors, services
 from .exports import simulation_xlsx
@@ -29,17 +31,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _region_for_edit(request, code):
-    """The region of ``code`` if the user may write its batches: 404 if unknown, 403 if out of scope."""
+    """The region of ``code`` if the user may write its batches; 404 if unknown or out of scope."""
     region = get_object_or_404(Region, code=code)
     if not can_edit_region(request.user, region):
-        raise PermissionDenied
+        raise Http404
     return region
 
 
 def _batch_for_edit(request, pk):
+    """The batch ``pk`` if the user may write its region's batches; 404 if unknown or out of scope."""
     batch = get_object_or_404(FundedBatch.objects.select_related("region"), pk=pk)
     if not can_edit_region(request.user, batch.region):
-        raise PermissionDenied
+        raise Http404
     return batch
 
 
@@ -73,6 +76,7 @@ def _simulate(form):
             workers=data["workers"],
             start_month=data["start_month"],
             months=data["months"],
+            scheme=data.get("scheme"),
             target_percent=data.get("target_percent"),
         )
     except ValidationError as exc:
@@ -158,8 +162,8 @@ def batch_import(request, code):
         apply = form.cleaned_data["apply"]
         report = batches_import(file=upload, filename=upload.name, user=request.user, dry_run=not apply, root=region)
         if report.applied:
-            counts = {"n": report.created, "u": report.updated}
-            messages.success(request, _("Impor selesai: %(n)d batch baru, %(u)d diubah.") % counts)
+            counts = {"n": format_number(report.created), "u": format_number(report.updated)}
+            messages.success(request, _("Impor selesai: %(n)s batch baru, %(u)s diubah.") % counts)
     return render(request, "programs/batch_import.html", {"form": form, "region": region, "report": report})
 
 

@@ -6,3 +6,6 @@ class RegionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "regions"
     verbose_name = _("Wilayah dan kantor")
+
+    def ready(self):
+        from . import two_factor  # noqa: F401 - connects the sign-in receiver

@@ -1,16 +1,23 @@
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from ucj_dashboard import params
 
+from . import two_factor
+from .forms import AppCodeForm, ReplaceDeviceForm, SignInCodeForm
 from .health import health_report
 from .models import Role
 from .selectors import home_office, home_region, regions_search, user_has_role, user_is_admin
@@ -74,9 +81,168 @@ def health_services(request):
 
 def login_locked(request, credentials=None, *args, **kwargs):
     """django-axes' response once a username and address pair is locked out (AXES_LOCKOUT_CALLABLE)."""
-    from django.conf import settings
-
     message = _("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(minutes)s menit.") % {
         "minutes": round(settings.AXES_COOLOFF_TIME * 60)
     }
     return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+
+
+# --- two-factor sign-in (regions/two_factor.py) ---------------------------------------------------
+
+
+def _next_url(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _code_refused(check):
+    if check.wait_seconds:
+        return ngettext(
+            "Terlalu banyak kode yang salah. Tunggu %(seconds)s detik, lalu coba lagi.",
+            "Terlalu banyak kode yang salah. Tunggu %(seconds)s detik, lalu coba lagi.",
+            check.wait_seconds,
+        ) % {"seconds": check.wait_seconds}
+    return _("Kode salah atau sudah kedaluwarsa. Periksa juga jam di ponsel Anda.")
+
+
+@never_cache
+@login_required
+def two_factor_verify(request):
+    """The second step of signing in: a code from the authenticator app or a recovery code."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    if two_factor.totp_device_of(user) is None:  # an admin reset the device meanwhile
+        request.session[two_factor.SESSION_HAS_DEVICE] = False
+        return redirect(_next_url(request))
+    if two_factor.sign_in_locked(request, user):
+        logout(request)
+        return login_locked(request)
+    form = SignInCodeForm(request.POST or None)
+    if form.is_valid():
+        check = two_factor.second_factor_check(user=user, code=form.cleaned_data["otp_token"])
+        if check.accepted:
+            two_factor.two_factor_verified(request, check.device)
+            if two_factor.is_recovery_device(check.device):
+                left = two_factor.recovery_codes_left(user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Kode pemulihan terpakai; sisa %(left)s. Buat kode baru di halaman Keamanan akun.",
+                        "Kode pemulihan terpakai; sisa %(left)s. Buat kode baru di halaman Keamanan akun.",
+                        left,
+                    )
+                    % {"left": left},
+                )
+            return redirect(_next_url(request))
+        if not check.wait_seconds and two_factor.sign_in_failed(request, user):
+            logout(request)  # five failures, codes and passwords together: start again after the lockout
+            return login_locked(request)
+        form.add_error("otp_token", _code_refused(check))
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@never_cache
+@login_required
+def account_security(request):
+    """The user's two-factor status: enrol, renew recovery codes, or switch it off where optional."""
+    user = request.user
+    device = two_factor.totp_device_of(user)
+    form = SignInCodeForm()
+    form.fields["otp_token"].widget.attrs.pop("autofocus")
+    context = {
+        "device": device,
+        "codes_left": two_factor.recovery_codes_left(user) if device else 0,
+        "required": two_factor.two_factor_required(user),
+        "form": form,
+    }
+    return render(request, "registration/account_security.html", context)
+
+
+@never_cache
+@login_required
+def two_factor_enrol(request):
+    """Show a new secret (text and QR code), confirm it with a code, then show the recovery codes once.
+    With a device already, the confirmed new one replaces it (a new phone)."""
+    user = request.user
+    device = two_factor.totp_device_start(user=user)
+    replacing = two_factor.has_totp_device(user)
+    form = (ReplaceDeviceForm if replacing else AppCodeForm)(request.POST or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        result = two_factor.totp_device_confirm(
+            user=user, device=device, code=data["otp_token"], current_code=data.get("current_token", "")
+        )
+        if result.codes is not None:
+            two_factor.two_factor_verified(request, result.new.device)
+            request.session[two_factor.SESSION_NEW_CODES] = result.codes
+            messages.success(request, _("Verifikasi dua langkah aktif untuk akun Anda."))
+            return redirect("two_factor_recovery_codes")
+        if not result.new.accepted:
+            form.add_error("otp_token", _code_refused(result.new))
+        else:
+            form.add_error("current_token", _code_refused(result.current))
+    context = {
+        "form": form,
+        "secret": two_factor.totp_secret_text(device),
+        "qr": two_factor.totp_qr_data_uri(device),
+        "account": f"{settings.OTP_TOTP_ISSUER}: {user.get_username()}",
+        "required": two_factor.two_factor_required(user),
+        "replacing": replacing,
+    }
+    return render(request, "registration/two_factor_enrol.html", context)
+
+
+@never_cache
+@login_required
+def two_factor_recovery_codes(request):
+    """New recovery codes, shown once: they leave the session as this page is drawn."""
+    codes = request.session.pop(two_factor.SESSION_NEW_CODES, None)
+    if not codes:
+        return redirect("account_security")
+    return render(request, "registration/two_factor_codes.html", {"codes": codes})
+
+
+def _current_code_refused(request):
+    """None when the POST carries a current code of the user's second factor; else a redirect back to the
+    security page with the reason (no device yet, a wrong code, or the wait after wrong codes)."""
+    user = request.user
+    if not two_factor.has_totp_device(user):
+        messages.error(request, _("Aktifkan verifikasi dua langkah lebih dulu."))
+        return redirect("account_security")
+    form = SignInCodeForm(request.POST)
+    check = two_factor.second_factor_check(user=user, code=form.cleaned_data["otp_token"]) if form.is_valid() else None
+    if check is None or not check.accepted:
+        messages.error(request, _code_refused(check or two_factor.CodeCheck()))
+        return redirect("account_security")
+    return None
+
+
+@require_POST
+@login_required
+def two_factor_recovery_renew(request):
+    """New recovery codes (the old ones stop working), with a current code."""
+    refused = _current_code_refused(request)
+    if refused:
+        return refused
+    request.session[two_factor.SESSION_NEW_CODES] = two_factor.recovery_codes_renew(user=request.user)
+    return redirect("two_factor_recovery_codes")
+
+
+@require_POST
+@login_required
+def two_factor_disable(request):
+    """Switch two-factor off with a current code; refused where it is required (an admin resets it)."""
+    user = request.user
+    if two_factor.two_factor_required(user):
+        messages.error(request, _("Verifikasi dua langkah wajib untuk peran Anda dan tidak dapat dinonaktifkan."))
+        return redirect("account_security")
+    refused = _current_code_refused(request)
+    if refused:
+        return refused
+    two_factor.two_factor_remove(user=user)
+    request.session[two_factor.SESSION_HAS_DEVICE] = False
+    messages.success(request, _("Verifikasi dua langkah dinonaktifkan."))
+    return redirect("account_security")

@@ -29,3 +29,27 @@ def make_region(code, name=None):
         defaults={"name": name, "level": code.count(".") + 1, "kind": _kind_for(code, name), "parent": parent},
     )
     return region
+
+
+def make_count(region, period, segment, active, *, source="bpjs", status="verified", **extra):
+    """A participant count as BPJS or a Pemda reported it (verified BPJS by default)."""
+    from coverage.models import ParticipantCount
+
+    return ParticipantCount.objects.create(
+        region=region, period=period, segment=segment, source=source, status=status, active=active, **extra
+    )
+
+
+def make_denominator(region, year, total=None, pu=None, bpu=None, source="Sakernas Agustus 2024"):
+    from regions.models import Denominator
+
+    for group, workers in (("TOTAL", total), ("PU", pu), ("BPU", bpu)):
+        if workers is not None:
+            Denominator.objects.create(region=region, year=year, segment_group=group, workers=workers, source=source)
+
+
+def current_snapshot(region, period):
+    """The snapshot dashboards show for ``region`` in ``period`` (None when the engine wrote none)."""
+    from coverage.models import Snapshot
+
+    return Snapshot.objects.filter(region=region, period=period, is_current=True).first()

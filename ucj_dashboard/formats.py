@@ -66,6 +66,14 @@ def format_pp(value, decimals=2):
     return f"{sign}{format_number(value, decimals)} pp"
 
 
+def format_growth(value, decimals=2):
+    """A change in percent with its sign: +81,73% (Indonesian), +81.73% (English); '–' when unknown."""
+    if value is None:
+        return EMPTY
+    sign = "+" if value > 0 else ""
+    return f"{sign}{format_number(value, decimals)}%"
+
+
 def format_rupiah(value):
     """659265600 -> 'Rp659.265.600'."""
     if value is None:
@@ -82,6 +90,25 @@ def format_period(period: date):
     if period is None:
         return EMPTY
     return f"{month_name(period.month)} {period.year}"
+
+
+def format_period_short(period: date):
+    """date(2026, 11, 1) -> 'Nov 2026' ('Agu 2026', 'Des 2026' in Indonesian): chart ticks that fit."""
+    if period is None:
+        return EMPTY
+    name = month_name(period.month)
+    short = {"Agustus": "Agu", "Desember": "Des", "Oktober": "Okt"}.get(name, name[:3])
+    return f"{short} {period.year}"
+
+
+def months_label(start: date, end: date) -> str:
+    """A run of months the Indonesian way: "Januari–Desember 2026", "Oktober 2026–Januari 2027",
+    "Maret 2026" for one month (English month names when English is active)."""
+    if start == end:
+        return format_period(start)
+    if start.year == end.year:
+        return f"{month_name(start.month)}–{format_period(end)}"
+    return f"{format_period(start)}–{format_period(end)}"
 
 
 class NumberFormatError(ValueError):

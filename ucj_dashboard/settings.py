@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "regions",
     "coverage",
     "programs",
@@ -84,6 +87,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(), then the two-factor gate (regions/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "regions.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "ucj_dashboard.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -262,14 +268,19 @@ CONTENT_SECURITY_POLICY = env_str(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins from one IP address for one
-# username that pair is locked for AXES_COOLOFF_MINUTES; a success resets the count. Attempts are kept
-# in the database (admin: Axes). The tests switch it off (pyproject.toml) except where they test it.
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins (passwords and two-factor codes)
+# from one IP address for one username that pair is locked for AXES_COOLOFF_MINUTES; a complete sign-in
+# resets the count. Attempts are kept in the database (admin: Axes). The tests switch it off
+# (pyproject.toml) except where they test it.
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Reset once a sign-in is complete, i.e. after the second step where there is one (regions/two_factor.py):
+# a right password followed by wrong codes must not wipe the failures counted so far.
+AXES_RESET_ON_SUCCESS = False
+# Wrong two-factor codes are reported as failed logins too; their value is masked in the attempt log.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 AXES_LOCKOUT_CALLABLE = "regions.views.login_locked"
 # The client address is REMOTE_ADDR (no django-ipware): behind a proxy every client shares the proxy's
 # address, so the lockout becomes per username (docs/OPERATIONS.md).
@@ -278,6 +289,18 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# TWO-FACTOR SIGN-IN
+# TOTP (django-otp) with single-use recovery codes. Required for admins (superusers, the admin role,
+# staff) and verifiers when TWO_FACTOR_REQUIRED is on, which is the default unless DEBUG (the demo of
+# `make run` runs with DEBUG, so two-factor is optional there); optional for everyone else. A user who
+# has enrolled always goes through the second step. Wrong codes slow the device down (1, 2, 4, 8 ...
+# seconds, OTP_*_THROTTLE_FACTOR) and count as failed logins for django-axes.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
+TWO_FACTOR_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Dashboard UCJ")
+# Django admin shows neither a device's secret nor its recovery codes (an admin could sign in as the user).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # EMAIL
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ucj-dashboard@localhost")
@@ -285,6 +308,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ucj-dashboard@localhost")
 # DOMAIN
 # Region boundaries (GeoJSON) are read at run time from here, never copied into the repo.
 GEO_DIR = Path(env_str("GEO_DIR", str(BASE_DIR.parent / "shared" / "geo")))
+# Simplified boundaries, built once from GEO_DIR and served as files (coverage.dashboards.maps).
+GEO_BUILD_DIR = Path(env_str("GEO_BUILD_DIR", str(BASE_DIR / "var" / "geo")))
 # Pemda entry: a month's figures are due on this day of the next month (then "overdue");
 # reminder e-mails start this many days before.
 SUBMISSION_DUE_DAY = env_int("SUBMISSION_DUE_DAY", 10)

@@ -8,6 +8,17 @@ urlpatterns = [
     path("", region_views.home, name="home"),
     path("masuk/", region_views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    # Two-factor sign-in (regions/two_factor.py): the second step, and the user's own security page.
+    path("akun/kode-masuk/", region_views.two_factor_verify, name="two_factor_verify"),
+    path("akun/keamanan/", region_views.account_security, name="account_security"),
+    path("akun/keamanan/aplikasi/", region_views.two_factor_enrol, name="two_factor_enrol"),
+    path("akun/keamanan/kode-pemulihan/", region_views.two_factor_recovery_codes, name="two_factor_recovery_codes"),
+    path(
+        "akun/keamanan/kode-pemulihan/baru/",
+        region_views.two_factor_recovery_renew,
+        name="two_factor_recovery_renew",
+    ),
+    path("akun/keamanan/nonaktifkan/", region_views.two_factor_disable, name="two_factor_disable"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("sehat/layanan/", region_views.health_services, name="health_services"),

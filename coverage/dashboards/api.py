@@ -71,6 +71,10 @@ ROW_FIELDS = (
     "denominator_source", "coverage_total", "coverage_pu", "coverage_bpu", "category",
     "rank_in_parent", "ranked_in_parent", "rank_national", "ranked_national",
     "prev_rank_in_parent", "delta_mom_pp", "delta_yoy_pp",
+    "delta_mom_pp_pu", "delta_yoy_pp_pu", "delta_mom_pp_bpu", "delta_yoy_pp_bpu",
+    "growth_mom_total", "growth_yoy_total", "growth_mom_pu", "growth_yoy_pu", "growth_mom_bpu", "growth_yoy_bpu",
+    "growth_mom_jakon", "growth_yoy_jakon", "growth_mom_pmi", "growth_yoy_pmi",
+    "denominator_basis", "is_carried", "units_expected", "units_reported", "units_carried",
 )  # fmt: skip
 TARGET_FIELDS = ("target_percent", "target_participants", "gap_participants", "phased_percent", "on_track", "source")
 
@@ -78,6 +82,7 @@ TARGET_FIELDS = ("target_percent", "target_participants", "gap_participants", "p
 def _api_row(row):
     out = {field: row[field] for field in ROW_FIELDS}
     out["period"] = f"{row['period']:%Y-%m}"
+    out["carried_from"] = f"{row['carried_from']:%Y-%m}" if row["carried_from"] else None
     out["level_name"] = str(row["level_label"])
     out["data_as_of"] = timezone.localtime(row["data_as_of"]).isoformat() if row["data_as_of"] else None
     out["targets"] = [

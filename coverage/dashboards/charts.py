@@ -14,7 +14,7 @@ Conventions, the same on every figure:
 
 from django.utils.translation import gettext as _
 
-from ucj_dashboard.formats import format_period
+from ucj_dashboard.formats import format_period, format_period_short
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -74,15 +74,17 @@ def _iso(period):
 
 
 def _month_axis(periods):
-    """A date axis whose tick labels are the Indonesian month names (plotly's own are English)."""
+    """A date axis whose tick labels are short Indonesian month names on two lines ("Nov" over "2026"),
+    so they are never cut off (plotly's own names are English)."""
     step = max(1, len(periods) // 8)
     shown = periods[::step]
     return {
         "type": "date",
         "tickvals": [_iso(p) for p in shown],
-        "ticktext": [format_period(p) for p in shown],
+        "ticktext": [format_period_short(p).replace(" ", "<br>") for p in shown],
         "showgrid": True,
         "gridcolor": "#e5e7eb",
+        "automargin": True,
     }
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from ucj_dashboard.formats import safe_cell
 
+from ..models import DenominatorBasis
 from . import selectors
 from .filters import Filters
 from .views import league_query
@@ -31,11 +32,17 @@ def _export_rows(data):
         _("Target (peserta)"), _("Kesenjangan (peserta)"), _("Capaian target (%)"), _("Perubahan sebulan (pp)"),
         _("Perubahan setahun (pp)"), _("Perubahan peringkat"), _("Kategori"), _("Status"), _("Sumber penyebut"),
         _("Sumber target"),
+        _("Cakupan PU sebulan (pp)"), _("Cakupan PU setahun (pp)"), _("Cakupan BPU sebulan (pp)"),
+        _("Cakupan BPU setahun (pp)"),
+        *[f"{label} {when} (%)" for label in (_("Peserta"), "PU", "BPU", "Jakon", "PMI")
+          for when in (_("sebulan"), _("setahun"))],
     ]  # fmt: skip
     rows = []
     for row in data["rows"]:
         target = row["own_target"] or {}
         status = _("sementara") if row["is_provisional"] else _("terverifikasi")
+        if row["is_carried"]:
+            status = _("belum melapor, angka %(period)s") % {"period": f"{row['carried_from']:%Y-%m}"}
         if row["is_revised"]:
             status = f"{status}, {_('revisi')} {row['revision']}"
         rows.append(
@@ -45,10 +52,21 @@ def _export_rows(data):
                 _round(row["coverage_bpu"]), target.get("series_name", ""), target.get("target_percent"),
                 target.get("target_participants"), target.get("gap_participants"), _round(row["attainment"]),
                 _round(row["delta_mom_pp"]), _round(row["delta_yoy_pp"]), row["rank_change"],
-                str(row["category_label"]), status, row["denominator_source"], target.get("source", ""),
+                str(row["category_label"]), status, _denominator_source(row), target.get("source", ""),
+                _round(row["delta_mom_pp_pu"]), _round(row["delta_yoy_pp_pu"]), _round(row["delta_mom_pp_bpu"]),
+                _round(row["delta_yoy_pp_bpu"]),
+                *[_round(row[f"growth_{when}_{segment}"]) for segment in ("total", "pu", "bpu", "jakon", "pmi")
+                  for when in ("mom", "yoy")],
             ]
         )  # fmt: skip
     return [str(h) for h in header], rows
+
+
+def _denominator_source(row):
+    """The denominator's source as a reader would say it (a sum is labelled, in the reader's language)."""
+    if row["denominator_basis"] in (DenominatorBasis.CHILDREN, DenominatorBasis.TERRITORY):
+        return str(DenominatorBasis(row["denominator_basis"]).label)
+    return row["denominator_source"]
 
 
 def _round(value, digits=2):

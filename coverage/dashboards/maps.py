@@ -1,14 +1,15 @@
 """Region boundaries for the choropleth maps, read from settings.GEO_DIR and simplified."""
 
+import hashlib
 import json
 import math
+import os
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 
 from regions.models import NATIONAL_CODE, Level
-
-from .rows import CACHE_TIMEOUT
 
 # Simplification by the level whose children are drawn: (Douglas-Peucker tolerance in degrees,
 # smallest island kept in degrees, decimals). A national map is ~0.06 degrees a pixel wide, a
@@ -90,32 +91,71 @@ def simplify_geometry(geometry, tolerance, digits=4, min_size=0.0):
     return geometry
 
 
-def boundaries_for(*, region):
-    """The children of ``region`` as a simplified FeatureCollection (feature id = dotted code).
+def _read(path):
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
 
-    ``available`` is False (with no features) when the folder or file is missing. Cached per file
-    version; the geometry does not change with a recompute, so the key ignores the generation.
+
+def _simplified(region, collection):
+    """The children of ``region`` in a boundary ``collection``, simplified for the level drawn."""
+    prefix = "" if region.code == NATIONAL_CODE else f"{region.code}."
+    depth = region.level + 1
+    tolerance, min_size, digits = SIMPLIFY.get(region.level, SIMPLIFY[Level.REGENCY])
+    features = []
+    for feature in collection.get("features", []):
+        code = str(feature.get("id") or (feature.get("properties") or {}).get("kode") or "")
+        if code.startswith(prefix) and code.count(".") + 1 == depth and feature.get("geometry"):
+            geometry = simplify_geometry(feature["geometry"], tolerance, digits, min_size)
+            name = (feature.get("properties") or {}).get("nama", "")
+            features.append(
+                {"type": "Feature", "id": code, "properties": {"kode": code, "nama": name}, "geometry": geometry}
+            )
+    return {"type": "FeatureCollection", "features": features, "available": True}
+
+
+def built_boundaries(region):
+    """The simplified boundaries of ``region``'s children as a file, built once and then served as is.
+
+    The file lives under settings.GEO_BUILD_DIR, named after the source file's identity (path, size,
+    modification time), so a new boundary release builds new files and nothing stale is served. It
+    is written atomically (a temporary file, then a rename): concurrent first requests at worst build
+    it twice. ``manage.py build_boundaries`` builds every file ahead of time. None when the source
+    file is absent.
     """
     path = boundary_file(region)
     if path is None or not path.is_file():
-        return {"type": "FeatureCollection", "features": [], "available": False}
-    key = f"geo:v2:{region.code}:{path.stat().st_mtime_ns}"
-    value = cache.get(key)
-    if value is None:
-        with path.open(encoding="utf-8") as handle:
-            collection = json.load(handle)
-        prefix = "" if region.code == NATIONAL_CODE else f"{region.code}."
-        depth = region.level + 1
-        tolerance, min_size, digits = SIMPLIFY.get(region.level, SIMPLIFY[Level.REGENCY])
-        features = []
-        for feature in collection.get("features", []):
-            code = str(feature.get("id") or (feature.get("properties") or {}).get("kode") or "")
-            if code.startswith(prefix) and code.count(".") + 1 == depth and feature.get("geometry"):
-                geometry = simplify_geometry(feature["geometry"], tolerance, digits, min_size)
-                name = (feature.get("properties") or {}).get("nama", "")
-                features.append(
-                    {"type": "Feature", "id": code, "properties": {"kode": code, "nama": name}, "geometry": geometry}
-                )
-        value = {"type": "FeatureCollection", "features": features, "available": True}
-        cache.set(key, value, CACHE_TIMEOUT)
-    return value
+        return None
+    target = _target(region, path)
+    if not target.is_file():
+        _write(target, _simplified(region, _read(path)))
+    return target
+
+
+def build_all_boundaries(regions):
+    """Build the files of ``regions`` ahead of time, reading each source file once. Returns how many."""
+    by_source = {}
+    for region in regions:
+        path = boundary_file(region)
+        if path is not None and path.is_file():
+            by_source.setdefault(path, []).append(region)
+    built = 0
+    for path, group in by_source.items():
+        missing = [region for region in group if not _target(region, path).is_file()]
+        collection = _read(path) if missing else None
+        for region in missing:
+            _write(_target(region, path), _simplified(region, collection))
+        built += len(group)
+    return built
+
+
+def _target(region, path):
+    stat = path.stat()
+    identity = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    return Path(settings.GEO_BUILD_DIR) / identity / f"{region.code}.json"
+
+
+def _write(target, collection):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as out:
+        json.dump(collection, out, separators=(",", ":"))
+    os.replace(out.name, target)

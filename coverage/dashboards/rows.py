@@ -9,6 +9,7 @@ dates), never translated text, so one entry serves both languages.
 from django.core.cache import cache
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from regions.models import Office, Region
 from ucj_dashboard.months import add_months
@@ -16,6 +17,7 @@ from ucj_dashboard.months import add_months
 from ..engine import snapshot_generation
 from ..models import Category, SeriesKind, Snapshot, SnapshotTarget, SubjectLevel
 from ..rules import (
+    month_is_settled,
     month_target_reached,
     monthly_pace,
     months_remaining,
@@ -70,7 +72,12 @@ SNAPSHOT_FIELDS = (
     "coverage_total", "coverage_pu", "coverage_bpu", "category",
     "rank_in_parent", "ranked_in_parent", "rank_national", "ranked_national",
     "prev_rank_in_parent", "prev_rank_national", "delta_mom_pp", "delta_yoy_pp",
+    "delta_mom_pp_pu", "delta_yoy_pp_pu", "delta_mom_pp_bpu", "delta_yoy_pp_bpu",
+    "growth_mom_total", "growth_yoy_total", "growth_mom_pu", "growth_yoy_pu", "growth_mom_bpu", "growth_yoy_bpu",
+    "growth_mom_jakon", "growth_yoy_jakon", "growth_mom_pmi", "growth_yoy_pmi",
+    "denominator_basis", "is_carried", "carried_from", "units_expected", "units_reported", "units_carried",
 )  # fmt: skip
+MONTH_FIELDS = ("period", "units_expected", "units_reported", "units_carried", "is_published")
 TARGET_FIELDS = (
     "snapshot_id", "series__code", "series__name", "series__kind", "series__source_document",
     "target_percent", "target_participants", "gap_participants", "phased_percent", "on_track", "source",
@@ -137,12 +144,14 @@ def attainment(row, target):
 
 
 def sort_rows(rows, key, *, descending=True):
-    known = [row for row in rows if row.get(key) is not None]
-    unknown = [row for row in rows if row.get(key) is None]
+    """Rows by ``key``, numbered; rows without it and carried rows (not reported this month: never
+    ranked, "belum melapor") follow by code, unnumbered."""
+    known = [row for row in rows if row.get(key) is not None and not row.get("is_carried")]
+    unknown = [row for row in rows if row.get(key) is None or row.get("is_carried")]
     known.sort(key=lambda row: row[key], reverse=descending)
     ordered = known + sorted(unknown, key=lambda row: row["code"])
     for position, row in enumerate(ordered, start=1):
-        row["position"] = position if row.get(key) is not None else None
+        row["position"] = position if row.get(key) is not None and not row.get("is_carried") else None
     return ordered
 
 
@@ -155,7 +164,8 @@ def with_kpis(snapshot, trend):
     if snapshot is None:
         return None
     period = snapshot["period"]
-    pace = monthly_pace([(row["period"], row["active_total"]) for row in trend], period)
+    # The pace follows reported figures only: a carried month repeats an older figure.
+    pace = monthly_pace([(row["period"], row["active_total"]) for row in trend if not row["is_carried"]], period)
     projected_active, projected_coverage = projected_year_end(
         active=snapshot["active_total"], workers=snapshot["workers_total"], pace=pace, period=period
     )
@@ -173,12 +183,44 @@ def with_kpis(snapshot, trend):
     return snapshot
 
 
-def pick_period(queryset, period):
-    """The requested month if the subject has it, else the latest; plus the months on offer."""
-    periods = list(queryset.order_by("-period").values_list("period", flat=True).distinct()[:36])
-    if period in periods:
-        return period, periods
-    return (periods[0] if periods and period is None else period), periods
+def month_offer(queryset, period, *, today=None):
+    """The month to show for one subject's snapshots (``queryset``), the months on offer, and the state
+    of the months: ``(chosen, periods, months)``.
+
+    The requested month if the subject has it; without a request, the latest settled month
+    (``coverage.rules.month_is_settled``: published, every unit reported, or past its due date), else
+    the latest. ``months`` maps each offered month to its completeness and whether it is partial.
+    """
+    today = today or timezone.localdate()
+    rows = list(queryset.order_by("-period").values(*MONTH_FIELDS)[:36])
+    months = {}
+    for row in rows:
+        if row["period"] in months:  # one current row per month; keep the first
+            continue
+        settled = month_is_settled(
+            period=row["period"],
+            units_expected=row["units_expected"],
+            units_reported=row["units_reported"],
+            is_published=row["is_published"],
+            today=today,
+        )
+        months[row["period"]] = {**row, "partial": not settled}
+    periods = list(months)
+    if period is not None:
+        return period, periods, months
+    settled = [p for p in periods if not months[p]["partial"]]
+    return (settled[0] if settled else (periods[0] if periods else None)), periods, months
+
+
+def month_state(months, chosen):
+    """What the page says about its month: its completeness, a newer partial month on offer, and the
+    months of the period picker with their state."""
+    newer = [p for p, state in months.items() if chosen is not None and p > chosen and state["partial"]]
+    return {
+        "current": months.get(chosen),
+        "newer_partial": months[max(newer)] if newer else None,
+        "options": [{"period": p, "partial": state["partial"]} for p, state in months.items()],
+    }
 
 
 def trend_rows(queryset, period):

@@ -6,9 +6,10 @@ The region and office dashboards, the league table and the action list. Rows com
 
 from datetime import timedelta
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Q, Sum
+from django.utils import timezone
 
-from regions.models import NATIONAL_CODE, Level, OfficeKind
+from regions.models import NATIONAL_CODE, Level, OfficeKind, Region
 from regions.selectors import territory_regions
 from ucj_dashboard.months import add_months
 
@@ -17,8 +18,9 @@ from .rows import (
     cached,
     coverage_key,
     current_snapshots,
+    month_offer,
+    month_state,
     page_status,
-    pick_period,
     snapshot_rows,
     sort_rows,
     trend_rows,
@@ -31,12 +33,14 @@ ACTION_LIMIT = 10
 # --- region dashboard ------------------------------------------------------------------------
 
 
-def region_dashboard(*, region, period=None, segment=""):
-    """Everything the region dashboard shows, for ``region`` in ``period`` (default: its latest month)."""
+def region_dashboard(*, region, period=None, segment="", today=None):
+    """Everything the region dashboard shows, for ``region`` in ``period`` (default: its latest settled
+    month, ``rows.month_offer``)."""
+    today = today or timezone.localdate()
 
     def compute():
         own = current_snapshots().filter(region=region)
-        chosen, periods = pick_period(own, period)
+        chosen, periods, months = month_offer(own, period, today=today)
         data = {
             "region": {
                 "code": region.code,
@@ -48,6 +52,8 @@ def region_dashboard(*, region, period=None, segment=""):
             "ancestors": list(region.ancestors().values("code", "name", "level")),
             "period": chosen,
             "periods": periods,
+            "months": months,
+            "month": month_state(months, chosen),
             "snapshot": None,
             "trend": [],
             "children": [],
@@ -71,32 +77,38 @@ def region_dashboard(*, region, period=None, segment=""):
             children=sort_rows(children, coverage_key(segment)),
             siblings=siblings,
             children_with_data=sum(1 for row in children if row["active_total"] is not None),
+            children_reported=sum(1 for row in children if row["active_total"] is not None and not row["is_carried"]),
+            children_expected=Region.objects.filter(parent=region, is_active=True).count(),
             status=page_status([snapshot]),
             # Snapshots stop at kecamatan; its desa are listed from their counts (same rules).
             villages=village_figures(district=region, period=chosen) if region.level == Level.DISTRICT else [],
         )
         return data
 
-    return cached("region", region.code, period, segment, compute=compute)
+    return cached("region", region.code, period or f"default-{today}", segment, compute=compute)
 
 
 # --- office dashboard ------------------------------------------------------------------------
 
 
-def office_dashboard(*, office, period=None, segment=""):
+def office_dashboard(*, office, period=None, segment="", today=None):
     """A branch: its roll-up, its territory's kab/kota and the branches of its Kanwil ranked.
-    A Kanwil: its roll-up, its branches ranked and its kab/kota ranked (the "five best")."""
+    A Kanwil: its roll-up, its branches ranked and its kab/kota ranked (the "five best": reported
+    figures only). Default month: the office's latest settled month."""
+    today = today or timezone.localdate()
 
     def compute():
         is_kanwil = office.kind == OfficeKind.KANWIL
         kanwil = office if is_kanwil else office.parent
         own = current_snapshots().filter(office=office)
-        chosen, periods = pick_period(own, period)
+        chosen, periods, months = month_offer(own, period, today=today)
         data = {
             "office": {"code": office.code, "name": office.name, "kind": office.kind, "is_kanwil": is_kanwil},
             "kanwil": {"code": kanwil.code, "name": kanwil.name} if kanwil else None,
             "period": chosen,
             "periods": periods,
+            "months": months,
+            "month": month_state(months, chosen),
             "snapshot": None,
             "trend": [],
             "territory": [],
@@ -118,6 +130,8 @@ def office_dashboard(*, office, period=None, segment=""):
             snapshot=with_kpis(snapshot, trend),
             trend=trend,
             territory=sort_rows(territory, coverage_key(segment)),
+            # The "five best": reported figures only (a carried one is not ranked).
+            best_five=[row for row in sort_rows(territory, "coverage_total") if row["position"]][:5],
             # Offices carry no targets of their own: the sum of their kab/kota's gaps to their own targets.
             territory_gap=sum(
                 max(0, row["own_target"]["gap_participants"] or 0) for row in territory if row["own_target"]
@@ -127,7 +141,7 @@ def office_dashboard(*, office, period=None, segment=""):
         )
         return data
 
-    return cached("office", office.code, period, segment, compute=compute)
+    return cached("office", office.code, period or f"default-{today}", segment, compute=compute)
 
 
 # --- league table ----------------------------------------------------------------------------
@@ -135,9 +149,35 @@ def office_dashboard(*, office, period=None, segment=""):
 LEAGUE_SORTS = {
     "cakupan": None,  # the segment's coverage
     "capaian": "attainment",
-    "naik_bulan": "delta_mom_pp",
+    "naik_bulan": "delta_mom_pp",  # the segment's change (``segment_key``)
     "naik_tahun": "delta_yoy_pp",
 }
+
+
+def segment_key(name, segment):
+    """The column of ``name`` (a coverage or change column) for a segment: PU, BPU or the total."""
+    suffix = {"PU": "_pu", "BPU": "_bpu"}.get(segment, "")
+    if name == "coverage":
+        return f"coverage{suffix or '_total'}"
+    return f"{name}{suffix}"
+
+
+def with_segment(row, segment):
+    """The segment's own figures on a row, under fixed names: coverage, participants and changes."""
+    active = {"PU": "active_pu", "BPU": "active_bpu"}.get(segment, "active_total")
+    growth = {"PU": "pu", "BPU": "bpu"}.get(segment, "total")
+    row["seg"] = {
+        "coverage": row[segment_key("coverage", segment)],
+        "active": row[active],
+        "workers": row[{"PU": "workers_pu", "BPU": "workers_bpu"}.get(segment, "workers_total")],
+        "delta_mom_pp": row[segment_key("delta_mom_pp", segment)],
+        "delta_yoy_pp": row[segment_key("delta_yoy_pp", segment)],
+        "growth_mom": row[f"growth_mom_{growth}"],
+        "growth_yoy": row[f"growth_yoy_{growth}"],
+    }
+    return row
+
+
 LEAGUE_LEVELS = (Level.PROVINCE, Level.REGENCY, Level.DISTRICT)  # snapshots stop at kecamatan
 # How a level's rows relate to a Kanwil's kab/kota (provinces: the provinces of those kab/kota).
 KANWIL_SCOPE = {
@@ -146,17 +186,24 @@ KANWIL_SCOPE = {
 }
 
 
-def league_table(*, level=Level.REGENCY, parent=None, kanwil=None, period=None, segment="", sort="cakupan"):
+def league_table(*, level=Level.REGENCY, parent=None, kanwil=None, period=None, segment="", sort="cakupan", today=None):
     """Regions of one level (within ``parent`` or a Kanwil's territory), sorted by ``sort``.
 
     Kecamatan and desa need a parent (a national table of 83,762 desa helps nobody). Rank-change
     arrows compare with last month's rank in the parent (``rank_in_parent``), the stored ranking.
+    With a segment, each row carries that segment's coverage, participants and changes (``seg``)
+    and the changes sort by the segment's. The default month is the scope's latest settled month
+    (the Kanwil's, the parent's or the nation's snapshot says how complete a month is).
     """
     sort = sort if sort in LEAGUE_SORTS else "cakupan"
+    today = today or timezone.localdate()
 
     def compute():
         if level >= Level.DISTRICT and parent is None:
-            return {"rows": [], "period": None, "periods": [], "needs_parent": True, "status": page_status([])}
+            return {
+                "rows": [], "period": None, "periods": [], "months": {}, "month": month_state({}, None),
+                "needs_parent": True, "status": page_status([]),
+            }  # fmt: skip
         scope = current_snapshots().filter(level=level)
         if parent is not None:
             scope = scope.filter(region__code__startswith=f"{parent.code}.") if parent.code != NATIONAL_CODE else scope
@@ -166,20 +213,29 @@ def league_table(*, level=Level.REGENCY, parent=None, kanwil=None, period=None, 
                 scope = scope.filter(region__code__in={r.code.split(".")[0] for r in regions})
             else:
                 scope = scope.filter(**{KANWIL_SCOPE[level]: regions})
-        latest = scope.aggregate(latest=Max("period"))["latest"]
-        chosen = period or latest
-        periods = list(scope.order_by("-period").values_list("period", flat=True).distinct()[:36])
-        rows = snapshot_rows(scope.filter(period=chosen)) if chosen else []
-        key = LEAGUE_SORTS[sort] or coverage_key(segment)
+        if kanwil is not None:
+            subject = current_snapshots().filter(office=kanwil)
+        else:
+            subject = current_snapshots().filter(region__code=parent.code if parent else NATIONAL_CODE)
+        chosen, periods, months = month_offer(subject, period, today=today)
+        rows = [with_segment(row, segment) for row in snapshot_rows(scope.filter(period=chosen))] if chosen else []
+        key = (
+            segment_key(LEAGUE_SORTS[sort], segment)
+            if LEAGUE_SORTS[sort] in ("delta_mom_pp", "delta_yoy_pp")
+            else (LEAGUE_SORTS[sort] or coverage_key(segment))
+        )
         return {
             "rows": sort_rows(rows, key),
             "period": chosen,
             "periods": periods,
+            "months": months,
+            "month": month_state(months, chosen),
             "needs_parent": False,
             "status": page_status(rows),
         }
 
-    parts = (level, parent.code if parent else "", kanwil.code if kanwil else "", period, segment, sort)
+    parts = (level, parent.code if parent else "", kanwil.code if kanwil else "", period or f"default-{today}",
+             segment, sort)  # fmt: skip
     return cached("league", *parts, compute=compute)
 
 
@@ -197,20 +253,21 @@ def last_closed_month(period):
     return closed or add_months(period, -1)
 
 
-def action_list(*, office, period=None):
+def action_list(*, office, period=None, today=None):
     """Priority regions of a branch (or a Kanwil): its kab/kota and their kecamatan.
 
     - largest gap: the biggest gaps in participants to the region's own target;
     - falling coverage: coverage lower than the month before;
-    - overdue: kab/kota whose snapshot for the last closed month has no active participants, i.e.
-      no submitted or verified count in the kab/kota or below (read from the snapshots, which
-      count only submitted and verified entries).
+    - overdue: kab/kota that did not report the last closed month: no snapshot figure, or only a
+      carried one (read from the snapshots, which count only submitted and verified entries).
     """
+
+    today = today or timezone.localdate()
 
     def compute():
         regions = list(territory_regions(office=office))
         scope = current_snapshots().filter(Q(region__in=regions) | Q(parent_region__in=regions, level=Level.DISTRICT))
-        chosen = period or scope.aggregate(latest=Max("period"))["latest"]
+        chosen, _periods, _months = month_offer(current_snapshots().filter(office=office), period, today=today)
         if chosen is None:
             return {"period": None, "gap": [], "falling": [], "overdue": [], "closed_month": None, "regions": 0}
         rows = snapshot_rows(scope.filter(period=chosen))
@@ -224,7 +281,7 @@ def action_list(*, office, period=None):
         closed = last_closed_month(chosen)
         reported = set(
             current_snapshots()
-            .filter(region__in=regions, period=closed, active_total__isnull=False)
+            .filter(region__in=regions, period=closed, active_total__isnull=False, is_carried=False)
             .values_list("region__code", flat=True)
         )
         overdue = [{"code": r.code, "name": r.name} for r in regions if r.code not in reported]
@@ -238,7 +295,7 @@ def action_list(*, office, period=None):
             "status": page_status(rows),
         }
 
-    return cached("actions", office.code, period, compute=compute)
+    return cached("actions", office.code, period or f"default-{today}", compute=compute)
 
 
 def region_figures_over(*, region, start, end):

@@ -2,13 +2,13 @@
 
 from django.urls import path, re_path
 
-from ucj_dashboard.params import OFFICE_CODE, REGION_CODE
+from regions.models import REGION_CODE_PATTERN
+from ucj_dashboard.params import OFFICE_CODE
 
 from . import api, exports, views
 
-# A Kemendagri code (ID, 35, 35.73, 35.73.01, 35.73.01.1001), an office code (ucj_dashboard.params)
-# and the charts of each page.
-REGION = rf"(?P<code>{REGION_CODE})"
+# A Kemendagri code, an office code (ucj_dashboard.params) and the charts of each page.
+REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
 _OFFICE = rf"(?P<code>{OFFICE_CODE})"
 _REGION_CHART = r"(?P<chart>tren|segmen|peringkat|bawahan|peta)"
 _OFFICE_CHART = r"(?P<chart>tren|segmen|cabang|wilayah)"

@@ -12,7 +12,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -186,13 +186,15 @@ NO_DATA = gettext_lazy("Belum ada data untuk grafik ini.")
 @login_required
 @require_GET
 def boundaries_json(request, code):
-    """The children's boundaries for the choropleth, simplified; an Indonesian message if absent."""
+    """The children's boundaries for the choropleth, simplified once and served from a file; an
+    Indonesian message if the boundary files are absent."""
     region = _get_region_for_user(request, code)
-    collection = maps.boundaries_for(region=region)
-    if not collection["available"]:
-        collection = {**collection, "message": str(BOUNDARIES_MISSING)}
-    response = JsonResponse(collection)
-    response["Cache-Control"] = "private, max-age=3600"
+    built = maps.built_boundaries(region)
+    if built is None:
+        missing = {"type": "FeatureCollection", "features": [], "available": False, "message": str(BOUNDARIES_MISSING)}
+        return JsonResponse(missing)
+    response = FileResponse(built.open("rb"), content_type="application/json")
+    response["Cache-Control"] = "private, max-age=86400"
     return response
 
 

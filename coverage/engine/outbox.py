@@ -55,8 +55,10 @@ def recompute_drain_outbox(*, ids=None, limit=500):
     processed = 0
     for period, (pks, region_ids) in sorted(by_period.items()):
         regions = None if None in region_ids else list(Region.objects.filter(pk__in=region_ids))
-        coverage_recompute(periods=[period], regions=regions)
-        processed += RecomputeRequest.objects.filter(pk__in=pks, processed_at__isnull=True).update(
-            processed_at=timezone.now()
-        )
+        # The requests are marked done in the recompute's own transaction: a reader never sees the new
+        # figures with the request still pending, and a crash leaves both undone.
+        with transaction.atomic():
+            coverage_recompute(periods=[period], regions=regions)
+            RecomputeRequest.objects.filter(pk__in=pks, processed_at__isnull=True).update(processed_at=timezone.now())
+        processed += len(pks)
     return processed

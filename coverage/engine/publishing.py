@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ucj_dashboard.months import month_start
 
 from ..models import ReportingPeriod, ReportingStatus, Snapshot
+from .generation import bump_versions
 from .recompute import coverage_recompute
 
 
@@ -23,6 +24,7 @@ def period_close(*, period, user) -> ReportingPeriod:
     Snapshot.objects.filter(period=period, is_current=True, is_published=False).update(
         is_published=True, published_at=now
     )
+    bump_versions(periods=[period])
     reporting.status = ReportingStatus.CLOSED
     reporting.closed_at = now
     reporting.closed_by = user

@@ -20,10 +20,11 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ucj_dashboard.months import month_start
+from regions.models import Level
+from ucj_dashboard.months import add_months, month_start
 
-from ..models import ParticipantCount, RecomputeRequest, Snapshot
-from .generation import bump_generation
+from ..models import CoverageSettings, ParticipantCount, RecomputeRequest, Snapshot
+from .generation import bump_versions
 from .sql import SnapshotEngine
 
 logger = logging.getLogger(__name__)
@@ -45,22 +46,30 @@ def coverage_recompute(*, periods=None, regions=None) -> RecomputeResult:
     recomputed (the incremental path); otherwise every region and office.
     """
     all_periods = periods is None
+    carry_months = CoverageSettings.current().carry_months
     if all_periods:
         periods = _periods_with_data()
     else:
         periods = _months_with_counts({month_start(p) for p in periods})
+        if regions is not None and any(not _month_computed(p) for p in periods):
+            # A month's first figures: every region is computed, so that the sums above the changed
+            # region hold the others' figures (reported or carried) too.
+            regions = None
+        periods = sorted(set(periods) | _months_carrying_from(periods, regions, carry_months))
     if not periods:
         return RecomputeResult(periods=[], regions=None, snapshots_written=0)
     with transaction.atomic():
         _lock_periods(periods)
-        engine = SnapshotEngine(periods=periods, regions=regions, all_periods=all_periods and regions is None)
+        engine = SnapshotEngine(
+            periods=periods, regions=regions, all_periods=all_periods and regions is None, carry_months=carry_months
+        )
         written = engine.run()
+        bump_versions(periods=periods, region_codes=None if regions is None else [r.code for r in regions])
         if regions is None:
             # A full run covers every change already committed for these months.
             RecomputeRequest.objects.filter(
                 processed_at__isnull=True, period__in=periods, created_at__lt=engine.now
             ).update(processed_at=timezone.now())
-    transaction.on_commit(bump_generation)
     return RecomputeResult(periods=periods, regions=len(regions) if regions else None, snapshots_written=written)
 
 
@@ -95,6 +104,28 @@ def _months_with_counts(periods):
         for p in sorted(periods)
         if ParticipantCount.objects.filter(period=p).exists() or Snapshot.objects.filter(period=p).exists()
     ]
+
+
+def _month_computed(period):
+    return Snapshot.objects.filter(period=period, level=Level.NATIONAL, is_current=True).exists()
+
+
+def _months_carrying_from(periods, regions, carry_months):
+    """Later months whose carried figures may come from ``periods``: those (up to ``carry_months``
+    after) in which the changed regions have no reported figure of their own, or, for a run of whole
+    months, every computed month of that window."""
+    later = {add_months(p, k) for p in periods for k in range(1, carry_months + 1)} - set(periods)
+    later = {p for p in later if _month_computed(p)}
+    if not later or regions is None:
+        return later
+    # The snapshot subjects of the changed regions: a desa's figures are its kecamatan's.
+    subjects = {r.parent_id if r.level == Level.VILLAGE else r.pk for r in regions}
+    reported = set(
+        Snapshot.objects.filter(
+            region_id__in=subjects, period__in=later, is_current=True, is_carried=False, active_total__isnull=False
+        ).values_list("region_id", "period")
+    )
+    return {p for p in later if any((subject, p) not in reported for subject in subjects)}
 
 
 def _lock_periods(periods):

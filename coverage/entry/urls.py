@@ -2,8 +2,11 @@
 
 from django.urls import path, re_path
 
-from ..dashboards.urls import REGION
+from regions.models import REGION_CODE_PATTERN
+
 from . import views
+
+REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
 
 urlpatterns = [
     re_path(rf"^entri/{REGION}/$", views.entry_grid, name="entry_grid"),

@@ -11,7 +11,10 @@ from .inputs import (
     COUNTED_STATUSES,
     Category,
     CategoryBand,
+    CoverageSettings,
+    EffectiveCount,
     EntryStatus,
+    LatestDenominator,
     ParticipantCount,
     Phasing,
     ReportingPeriod,
@@ -22,7 +25,15 @@ from .inputs import (
     TargetSeries,
     TargetValue,
 )
-from .snapshots import RecomputeRequest, Snapshot, SnapshotTarget, SubjectLevel
+from .snapshots import (
+    DenominatorBasis,
+    FundedWorkers,
+    RecomputeRequest,
+    Snapshot,
+    SnapshotTarget,
+    SnapshotVersion,
+    SubjectLevel,
+)
 from .workflow import (
     FIXED_RULES,
     OVERRIDABLE_RULES,
@@ -44,6 +55,12 @@ __all__ = [
     "THRESHOLD_RULES",
     "Category",
     "CategoryBand",
+    "CoverageSettings",
+    "DenominatorBasis",
+    "EffectiveCount",
+    "FundedWorkers",
+    "LatestDenominator",
+    "SnapshotVersion",
     "EntryStatus",
     "ImportBatch",
     "ImportStatus",

@@ -1,12 +1,13 @@
 """Inputs of the engine: participant counts, reporting months, targets and category bands."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from regions.models import Region
+from regions.models import Denominator, Region, SegmentGroup
 
 
 class Segment(models.TextChoices):
@@ -221,3 +222,91 @@ class CategoryBand(models.Model):
 
     def __str__(self):
         return f"{self.year} {self.get_category_display()}"
+
+
+class CoverageSettings(models.Model):
+    """Settings of the coverage rules that admins tune (one row). Saving it recomputes every month."""
+
+    carry_months = models.PositiveSmallIntegerField(
+        _("bulan angka dibawa maju"),
+        default=3,
+        validators=[MaxValueValidator(12)],
+        help_text=_(
+            "Wilayah yang belum melapor memakai angka terakhirnya paling lama sekian bulan (0 = tidak pernah), "
+            "agar jumlah wilayah di atasnya tetap sebanding."
+        ),
+    )
+    discrepancy_percent = models.DecimalField(
+        _("ambang selisih BPJS dan Pemda (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=5,
+        help_text=_("Selisih angka BPJS dan Pemda di atas ambang ini tampil di halaman selisih sumber."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pengaturan cakupan")
+        verbose_name_plural = _("pengaturan cakupan")
+
+    def __str__(self):
+        return str(_("Pengaturan cakupan"))
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class EffectiveCount(models.Model):
+    """The figure that counts for each cell (region, month, segment): a database view.
+
+    The one definition of "effective": only submitted or verified counts; a BPJS figure wins over a
+    Pemda one for the same cell (migration 0003 creates ``coverage_effective_count``). The engine's
+    SQL and every Python reader (the desa list, the entry grid, the verification queue, the jump
+    rules, the discrepancy page) read it.
+    """
+
+    count = models.OneToOneField(
+        ParticipantCount, primary_key=True, db_column="id", on_delete=models.DO_NOTHING, related_name="+"
+    )
+    region = models.ForeignKey(Region, on_delete=models.DO_NOTHING, related_name="+")
+    period = models.DateField()
+    segment = models.CharField(max_length=5, choices=Segment.choices)
+    source = models.CharField(max_length=5, choices=Source.choices)
+    status = models.CharField(max_length=10, choices=EntryStatus.choices)
+    active = models.PositiveIntegerField()
+    registered = models.PositiveIntegerField(null=True)
+    new_registrations = models.PositiveIntegerField(null=True)
+    lapsed = models.PositiveIntegerField(null=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "coverage_effective_count"
+
+    def __str__(self):
+        return f"{self.region_id} {self.period:%Y-%m} {self.segment} ({self.source}): {self.active}"
+
+
+class LatestDenominator(models.Model):
+    """The denominator in force for a region, year and segment group: a database view.
+
+    The one definition of "latest": the newest revision by ``created_at``, then by id (migration
+    0003 creates ``coverage_latest_denominator``). The engine and the entry rules read it.
+    """
+
+    denominator = models.OneToOneField(
+        Denominator, primary_key=True, db_column="id", on_delete=models.DO_NOTHING, related_name="+"
+    )
+    region = models.ForeignKey(Region, on_delete=models.DO_NOTHING, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    segment_group = models.CharField(max_length=5, choices=SegmentGroup.choices)
+    workers = models.PositiveBigIntegerField()
+    source = models.CharField(max_length=120)
+
+    class Meta:
+        managed = False
+        db_table = "coverage_latest_denominator"
+
+    def __str__(self):
+        return f"{self.region_id} {self.year} {self.segment_group}: {self.workers}"

@@ -21,13 +21,24 @@ class SubjectLevel(models.IntegerChoices):
     BRANCH = 12, _("Kantor Cabang")
 
 
+class DenominatorBasis(models.TextChoices):
+    OWN = "own", _("Penyebut wilayah sendiri")
+    CHILDREN = "children", _("Jumlah wilayah di bawahnya")
+    TERRITORY = "territory", _("Jumlah wilayah kerja")
+
+
 class Snapshot(models.Model):
     """Computed coverage of one region or office for one month. Dashboards read only these.
 
-    Rows are written by ``coverage.services`` in set-based SQL. While a month is open its
+    Rows are written only by ``coverage.engine`` in set-based SQL. While a month is open its
     rows are replaced on every recompute; closing the month publishes them (frozen). A later
     correction adds a new revision (``revision`` + 1, shown as revised) and the published
     one stays; ``is_current`` marks the row dashboards show.
+
+    A region that did not report a month carries its latest reported figure for up to
+    ``CoverageSettings.carry_months`` months (``is_carried``, ``carried_from``): it counts in its
+    ancestors' sums so that a partial month stays comparable, but it is never ranked. The
+    ``units_*`` columns say how complete the month is below the subject (docs/RULES.md).
     """
 
     # Snapshots are derived rows that the engine writes only from joins on the region and office
@@ -84,7 +95,19 @@ class Snapshot(models.Model):
     workers_total = models.BigIntegerField(_("penduduk bekerja"), null=True)
     workers_pu = models.BigIntegerField(null=True)
     workers_bpu = models.BigIntegerField(null=True)
+    # The source of the region's own denominator (e.g. "Sakernas Agustus 2024"); empty when the
+    # denominator is a sum (``denominator_basis``). Labels are translated when shown, never stored.
     denominator_source = models.CharField(max_length=200, blank=True)
+    denominator_basis = models.CharField(max_length=9, choices=DenominatorBasis.choices, blank=True)
+
+    # Carried forward from ``carried_from`` (the region did not report this month).
+    is_carried = models.BooleanField(_("angka bulan sebelumnya"), default=False)
+    carried_from = models.DateField(null=True)
+    # Completeness: reporting units (kab/kota for provinces, the nation and offices; the subject
+    # itself for kab/kota and kecamatan) that should report, did report, and were carried.
+    units_expected = models.PositiveIntegerField(null=True)
+    units_reported = models.PositiveIntegerField(null=True)
+    units_carried = models.PositiveIntegerField(null=True)
 
     coverage_total = models.FloatField(_("cakupan (%)"), null=True)
     coverage_pu = models.FloatField(null=True)
@@ -97,8 +120,24 @@ class Snapshot(models.Model):
     ranked_national = models.PositiveIntegerField(null=True)
     prev_rank_in_parent = models.PositiveIntegerField(null=True)
     prev_rank_national = models.PositiveIntegerField(null=True)
+    # Changes against the previous month (mom) and the same month a year earlier (yoy): coverage in
+    # percentage points (total, PU, BPU) and participants in percent (growth) by segment.
     delta_mom_pp = models.FloatField(null=True)
     delta_yoy_pp = models.FloatField(null=True)
+    delta_mom_pp_pu = models.FloatField(null=True)
+    delta_yoy_pp_pu = models.FloatField(null=True)
+    delta_mom_pp_bpu = models.FloatField(null=True)
+    delta_yoy_pp_bpu = models.FloatField(null=True)
+    growth_mom_total = models.FloatField(null=True)
+    growth_yoy_total = models.FloatField(null=True)
+    growth_mom_pu = models.FloatField(null=True)
+    growth_yoy_pu = models.FloatField(null=True)
+    growth_mom_bpu = models.FloatField(null=True)
+    growth_yoy_bpu = models.FloatField(null=True)
+    growth_mom_jakon = models.FloatField(null=True)
+    growth_yoy_jakon = models.FloatField(null=True)
+    growth_mom_pmi = models.FloatField(null=True)
+    growth_yoy_pmi = models.FloatField(null=True)
 
     is_provisional = models.BooleanField(_("sementara"), default=False)
     data_as_of = models.DateTimeField(_("data per"), null=True)
@@ -172,3 +211,40 @@ class RecomputeRequest(models.Model):
 
     def __str__(self):
         return f"{self.period:%Y-%m} {self.region or 'semua wilayah'} ({self.reason})"
+
+
+class FundedWorkers(models.Model):
+    """Workers whose premiums a Pemda pays, by region and month: what the engine adds to BPU.
+
+    coverage owns this table; the apps that fund workers (programs' funded batches) hand their
+    workers to the engine through ``coverage.engine.funded_workers_replace``, never by the engine
+    reading their tables. ``reference`` names the source row ("programs.fundedbatch:17").
+    Funded workers count only on top of a base of counts (reported or carried): a region-month
+    with funded workers and no counts has no figure.
+    """
+
+    reference = models.CharField(max_length=60)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    workers = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reference", "period"], name="funded_one_per_month")]
+        indexes = [models.Index(fields=["period", "region"], name="funded_period_region")]
+
+    def __str__(self):
+        return f"{self.reference} {self.period:%Y-%m}: {self.workers}"
+
+
+class SnapshotVersion(models.Model):
+    """Versions the engine bumps when it writes snapshots, one row per scope: "all", "period:2025-06",
+    "region:35" (a province's subtree; "region:ID" the national row), "office:KW-JATIM" (a Kanwil and
+    its branches). Caches key on the versions of the scopes they read, so every process (web, worker,
+    a command run by hand; Redis or not) sees a recompute at once, and a change invalidates only the
+    pages that read what changed."""
+
+    scope = models.CharField(max_length=40, unique=True)
+    version = models.BigIntegerField(default=1)
+
+    def __str__(self):
+        return f"{self.scope}: {self.version}"

@@ -101,7 +101,6 @@ class RuleOverride(models.Model):
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("Uji coba")
     APPLIED = "applied", _("Diterapkan")
-    FAILED = "failed", _("Gagal")
 
 
 class ImportBatch(models.Model):

@@ -1,6 +1,6 @@
 """The coverage rules, each written once; the engine's SQL and every Python reader use these.
 
-- ``periods``: when a month's figures are due;
+- ``periods``: when a month's figures are due, and when a month is settled enough to be the default view;
 - ``kpis``: the derived KPIs of a snapshot (pace, projection, participants needed per month).
 
 docs/RULES.md states every rule with its examples; docs/ARCHITECTURE.md says where each lives.
@@ -13,10 +13,11 @@ from .kpis import (
     participants_needed_per_month,
     projected_year_end,
 )
-from .periods import due_date
+from .periods import due_date, month_is_settled
 
 __all__ = [
     "due_date",
+    "month_is_settled",
     "month_target_reached",
     "monthly_pace",
     "months_remaining",

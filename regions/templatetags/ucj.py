@@ -23,6 +23,12 @@ def pp(value):
 
 
 @register.filter
+def tumbuh(value):
+    """A signed change of participants in percent: {{ s.growth_yoy_bpu|tumbuh }} -> +81,73%."""
+    return formats.format_growth(value)
+
+
+@register.filter
 def rupiah(value):
     return formats.format_rupiah(value)
 

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from tests.coverage.test_dashboards_data import dash_fixture  # noqa: F401  (the "dash" fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +54,7 @@ def test_filters_by_level_parent_and_period(api, dash):
     assert sorted(r["code"] for r in body["results"]) == ["35.05", "35.07", "35.73"]
     months = api.get(URL, {"kode": "35.73"}).json()
     assert [r["period"] for r in months["results"]] == ["2025-06", "2025-05", "2025-04", "2025-03"]
-    branches = api.get(URL, {"tingkat": 12, "induk": "KW-JATIM"}).json()
+    branches = api.get(URL, {"tingkat": 12, "induk": "KW-JATIM", "periode": "2025-06"}).json()
     assert sorted(r["code"] for r in branches["results"]) == ["KC-BLITAR", "KC-KEPANJEN", "KC-MALANG"]
     office = api.get(URL, {"kantor": "KC-MALANG"}).json()
     assert office["results"][0]["active_total"] == 134_167

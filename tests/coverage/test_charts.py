@@ -65,7 +65,7 @@ def test_trend_figure_uses_indonesian_formats_and_names_each_target_source():
     assert_valid(figure)
     layout = figure["layout"]
     assert layout["separators"] == ",."
-    assert layout["xaxis"]["ticktext"][-1] == "Juni 2025"
+    assert layout["xaxis"]["ticktext"][-1] == "Jun<br>2025"  # short, on two lines: never cut off
     assert layout["colorway"][0] == charts.OKABE_ITO["blue"]
     names = [trace["name"] for trace in figure["data"]]
     assert names[:3] == ["Cakupan total", "Cakupan PU", "Cakupan BPU"]
@@ -85,7 +85,7 @@ def test_trend_figure_uses_english_separators_in_english():
     with translation.override("en"):
         figure = charts.trend_figure(month_rows(), title="Trend", english=True)
     assert figure["layout"]["separators"] == ".,"
-    assert figure["layout"]["xaxis"]["ticktext"][-1] == "June 2025"
+    assert figure["layout"]["xaxis"]["ticktext"][-1] == "Jun<br>2025"
 
 
 def test_segments_figure_stacks_the_four_segments():
@@ -160,3 +160,13 @@ def test_office_figures_are_valid(name):
     figure = charts.office_figures(data, only=name)
     assert_valid(figure)
     assert figure["layout"]["separators"] == ",."
+
+
+def test_month_ticks_are_short_so_november_is_never_cut_off():
+    from ucj_dashboard.formats import format_period_short
+
+    assert format_period_short(date(2026, 11, 1)) == "Nov 2026"
+    assert format_period_short(date(2026, 8, 1)) == "Agu 2026"
+    assert format_period_short(date(2026, 12, 1)) == "Des 2026"
+    with translation.override("en"):
+        assert format_period_short(date(2026, 8, 1)) == "Aug 2026"

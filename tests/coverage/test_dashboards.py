@@ -1,16 +1,15 @@
-"""Region and office dashboards, chart JSON and boundaries, on snapshot rows written directly."""
+"""Region and office dashboards, chart JSON and boundaries, on snapshots the engine wrote (the ``dash`` fixture)."""
 
 import json
 import re
 from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
-from coverage.engine.generation import GENERATION_KEY
+from coverage.engine import coverage_recompute
+from coverage.models import ParticipantCount
 from tests.conftest import PASSWORD
-from tests.coverage.test_dashboards_data import dash_fixture  # noqa: F401  (the "dash" fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +65,7 @@ def test_the_dashboard_draws_from_local_scripts_only(reader, dash):
 def test_period_and_segment_filters_give_a_shareable_view(reader, dash):
     url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
     html = reader.get(url, {"periode": "2025-05", "segmen": "PU"}).content.decode()
-    assert "131.167" in html  # May's active participants
+    assert "105.000" in html  # May's active participants
     assert "Mei 2025" in html
     assert '<option value="PU" selected>' in html
     assert "periode=2025-05&amp;segmen=PU" in html  # links keep the filters
@@ -92,13 +91,16 @@ def test_province_and_national_dashboards_rank_their_children(reader, dash):
 
 def test_dashboard_queries_are_bounded_and_cached(reader, dash, django_assert_max_num_queries):
     url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
-    # session, user, roles, region; 7 snapshot reads; the programs funding panel's own 6 queries.
-    with django_assert_max_num_queries(17):
+    # session, user, roles, region, snapshot versions; 7 snapshot reads, the children expected to report;
+    # the funding panel's own 6 queries.
+    with django_assert_max_num_queries(19):
         reader.get(url)
-    # Then the body (and the region) come from the cache: only the session, the user and the roles.
-    with django_assert_max_num_queries(3) as cached:
+    # Then the body (and the region) come from the cache: the session, the user, the roles and the
+    # snapshot versions (one small query that tells whether the cached body is still current).
+    with django_assert_max_num_queries(4) as cached:
         reader.get(url)
-    assert not any("coverage_" in q["sql"] or "programs_" in q["sql"] for q in cached.captured_queries)
+    reads = [q["sql"] for q in cached.captured_queries if "coverage_snapshotversion" not in q["sql"]]
+    assert not any("coverage_" in sql or "programs_" in sql for sql in reads)
 
 
 def test_the_cached_body_is_per_language(reader, dash):
@@ -109,12 +111,14 @@ def test_the_cached_body_is_per_language(reader, dash):
     assert "32.44%" in english and "134,167" in english
 
 
-def test_a_recompute_generation_bump_invalidates_the_cached_reads(reader, dash):
+def test_a_recompute_invalidates_the_cached_reads_of_the_page(reader, dash):
     url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
     assert "134.167" in reader.get(url).content.decode()
-    dash[date(2025, 6, 1)].__class__.objects.filter(pk=dash[date(2025, 6, 1)].pk).update(active_total=134_200)
-    assert "134.167" in reader.get(url).content.decode()  # cached
-    cache.incr(GENERATION_KEY)
+    june = ParticipantCount.objects.get(region__code="35.73", period=date(2025, 6, 1), segment="PU")
+    june.active += 33
+    june.save()
+    assert "134.167" in reader.get(url).content.decode()  # nothing recomputed yet: the cached page
+    coverage_recompute(periods=[date(2025, 6, 1)], regions=[june.region])
     assert "134.200" in reader.get(url).content.decode()
 
 
@@ -180,13 +184,19 @@ def geo_dir(tmp_path, settings):
     return tmp_path
 
 
-def test_boundaries_are_the_children_only_and_simplified(reader, dash, geo_dir):
-    body = reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35.73"})).json()
+def served_json(response):
+    return json.loads(b"".join(response.streaming_content))
+
+
+def test_boundaries_are_the_children_only_and_simplified_once_into_a_file(reader, dash, geo_dir, settings, tmp_path):
+    settings.GEO_BUILD_DIR = tmp_path / "built"
+    body = served_json(reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35.73"})))
     assert body["available"] is True
+    assert len(list((tmp_path / "built").rglob("35.73.json"))) == 1  # built once, then served as a file
     assert [f["id"] for f in body["features"]] == ["35.73.01", "35.73.02"]
     ring = body["features"][0]["geometry"]["coordinates"][0]
     assert len(ring) == 5  # 161 points of a square down to its corners
-    province = reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35"})).json()
+    province = served_json(reader.get(reverse("coverage:boundaries_json", kwargs={"code": "35"})))
     assert [f["id"] for f in province["features"]] == ["35.73"]
     page = reader.get(reverse("coverage:region_dashboard", kwargs={"code": "35.73"})).content.decode()
     assert 'data-boundaries="/wilayah/35.73/batas/"' in page
@@ -251,18 +261,17 @@ def test_health_is_trivial(client, django_assert_num_queries):
 
 
 def test_a_repeated_dashboard_view_is_served_per_session_and_never_across_users(
-    client, personas, region_tree, django_assert_max_num_queries
+    client, personas, dash, django_assert_max_num_queries
 ):
-    """The per-session page cache: same user and session -> cached; another user -> their own page."""
+    """The per-session page cache: same user and session -> cached; another user -> their own page;
+    a recompute -> the new figure on the next view."""
     from django.test import Client
-
-    from coverage.engine.generation import bump_generation as _bump_generation
 
     client.force_login(personas["branch_head_malang"])
     client.get("/wilayah/ID/")  # the first page with a form sets the CSRF cookie the cache key needs
     first = client.get("/wilayah/35.73/")
-    assert first.status_code == 200
-    with django_assert_max_num_queries(2):  # session and user only
+    assert "134.167" in first.content.decode()
+    with django_assert_max_num_queries(3):  # session, user and the snapshot version
         again = client.get("/wilayah/35.73/")
     assert again.content == first.content
 
@@ -272,7 +281,10 @@ def test_a_repeated_dashboard_view_is_served_per_session_and_never_across_users(
     theirs = other.get("/wilayah/35.73/")
     assert b"Budi" in first.content and b"Budi" not in theirs.content  # each sees their own name
 
-    _bump_generation()  # a recompute: the next view renders anew
+    june = ParticipantCount.objects.get(region__code="35.73", period=date(2025, 6, 1), segment="PU")
+    june.active += 33
+    june.save()
+    coverage_recompute(periods=[date(2025, 6, 1)], regions=[june.region])  # bumps the snapshot versions
     with django_assert_max_num_queries(40):
         fresh = client.get("/wilayah/35.73/")
-    assert fresh.status_code == 200
+    assert "134.200" in fresh.content.decode() and "134.167" not in fresh.content.decode()

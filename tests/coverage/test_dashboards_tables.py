@@ -9,11 +9,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from coverage.engine import coverage_recompute
 from coverage.models import ReportingPeriod, ReportingStatus
 from coverage.tasks import send_weekly_digest
 from regions.models import Region
 from tests.conftest import PASSWORD
-from tests.coverage.test_dashboards_data import dash_fixture, make_snapshot  # noqa: F401  ("dash" fixture)
+from tests.factories import make_count, make_denominator
 from ucj_dashboard.formats import safe_cell
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_safe_cell(value, expected):
 
 
 def test_action_list_ranks_gaps_falling_coverage_and_overdue_reports(reader, dash, region_tree):
-    ReportingPeriod.objects.create(period=date(2025, 5, 1), status=ReportingStatus.CLOSED)
+    ReportingPeriod.objects.create(period=date(2025, 4, 1), status=ReportingStatus.CLOSED)
     response = reader.get(reverse("coverage:action_list", kwargs={"code": "KW-JATIM"}))
     data = response.context["data"]
     assert [(row["name"], row["gap"]) for row in data["gap"]] == [
@@ -114,11 +115,11 @@ def test_action_list_ranks_gaps_falling_coverage_and_overdue_reports(reader, das
         ("Kota Malang", 42_586),
     ]
     assert [row["name"] for row in data["falling"]] == ["Kabupaten Malang"]
-    # May is the last closed month: only Kota Malang has a May snapshot with participants.
-    assert data["closed_month"] == date(2025, 5, 1)
+    # April is the last closed month: only Kota Malang reported April (the others start in May).
+    assert data["closed_month"] == date(2025, 4, 1)
     assert [row["name"] for row in data["overdue"]] == ["Kabupaten Blitar", "Kabupaten Malang"]
     html = response.content.decode()
-    assert "42.586" in html and "Laporan terlambat (Mei 2025)" in html
+    assert "42.586" in html and "Laporan terlambat (April 2025)" in html
 
 
 def test_branch_action_list_covers_its_own_territory(reader, dash):
@@ -148,13 +149,11 @@ def test_weekly_digest_command_runs_the_task(dash, branch_head_malang, mailoutbo
 
 
 def test_kanwil_action_list_reads_kecamatan_too(reader, dash, region_tree):
-    make_snapshot(
-        region=region_tree["35.07.01"],
-        parent=region_tree["35.07"],
-        segments={"pu": 4_000},
-        workers_total=40_000,
-        delta_mom_pp=-1.25,
-    )
+    donomulyo = region_tree["35.07.01"]
+    make_denominator(donomulyo, 2025, total=40_000)
+    make_count(donomulyo, date(2025, 5, 1), "PU", 4_500)  # 11,25%
+    make_count(donomulyo, date(2025, 6, 1), "PU", 4_000)  # 10,00%: -1,25 pp
+    coverage_recompute(periods=[date(2025, 5, 1), date(2025, 6, 1)])
     data = reader.get(reverse("coverage:action_list", kwargs={"code": "KW-JATIM"})).context["data"]
     assert data["regions"] == 3
     assert [row["name"] for row in data["falling"]] == ["Donomulyo", "Kabupaten Malang"]

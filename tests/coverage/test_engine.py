@@ -316,7 +316,7 @@ def test_desa_roll_into_their_kecamatan_and_are_listed_with_the_same_rules():
     assert (snap(kec, MAY_2025).active_total, snap(kec, MAY_2025).is_provisional) == (140, True)
     assert village_figures(district=kec, period=MAY_2025) == [
         {"code": "35.73.01.1001", "name": "Jodipan", "active_total": 140, "active_pu": 110, "active_bpu": 30,
-         "is_provisional": True},
+         "active_jakon": None, "active_pmi": None, "active_funded": None, "is_provisional": True},
     ]  # fmt: skip
 
 

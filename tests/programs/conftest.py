@@ -47,7 +47,9 @@ def _plain_static_storage(settings):
     }
 
 
-PERIOD = date(2026, 10, 1)
+PERIOD = date(2026, 12, 1)
+# The day the simulator tests are run on: the December 2026 figures are in, fiscal year 2027 has begun.
+TODAY = date(2027, 1, 15)
 # kab/kota of Jawa Timur: (workers total, PU, BPU) and active (PU, BPU).
 JATIM = {
     "35.73": ((413_600, 300_000, 113_600), (100_000, 34_167)),  # Kota Malang 32,44%
@@ -58,7 +60,8 @@ JATIM = {
 
 @pytest.fixture
 def snapshots(region_tree, catalogue):
-    """Real snapshots of October 2026 from the engine: verified BPJS counts, denominators, a target."""
+    """Real snapshots of December 2026 from the engine: verified BPJS counts, denominators, and the
+    30% target of Kabupaten Malang for 2026 and 2027."""
     for code, ((total, pu, bpu), (active_pu, active_bpu)) in JATIM.items():
         region = region_tree[code]
         for group, workers in ((SegmentGroup.TOTAL, total), (SegmentGroup.PU, pu), (SegmentGroup.BPU, bpu)):
@@ -77,6 +80,16 @@ def snapshots(region_tree, catalogue):
     series = TargetSeries.objects.create(
         code="rpjmd-uji", name="RPJMD", kind="rpjmd", source_document="Perkada uji", display_order=1
     )
-    TargetValue.objects.create(series=series, region=region_tree["35.07"], year=2026, percent=Decimal("30.00"))
+    for year in (2026, 2027):
+        TargetValue.objects.create(series=series, region=region_tree["35.07"], year=year, percent=Decimal("30.00"))
     coverage_recompute(periods=[PERIOD])
     return region_tree
+
+
+@pytest.fixture
+def on_today(monkeypatch):
+    """Pages read the clock (which months are past): pin it to ``TODAY``."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+    return TODAY

@@ -37,6 +37,25 @@ def test_it_imports_a_semicolon_csv_with_indonesian_numbers_and_name_variants(op
     assert RecomputeRequest.objects.filter(region__code="35.73").count() == 9
 
 
+def test_it_imports_the_target_population_and_refuses_one_below_the_workers(operator_kota_malang, catalogue):
+    header = "kode_wilayah;skema;kategori;jumlah_pekerja;sasaran;paket;bulan_mulai;bulan_akhir\n"
+    good = header + "35.73;apbd;kader-posyandu;1.250;3.400;bpu-jkk-jkm;2026-03;2026-11\n"
+    report = batches_import(file=good.encode(), filename="batch.csv", user=operator_kota_malang, dry_run=False)
+    assert report.errors == []
+    assert FundedBatch.objects.values_list("workers", "target_population").get() == (1250, 3400)
+
+    # A re-import with a corrected sasaran updates the batch; an empty one clears it.
+    fixed = header + "35.73;apbd;kader-posyandu;1.250;;bpu-jkk-jkm;2026-03;2026-11\n"
+    report = batches_import(file=fixed.encode(), filename="batch.csv", user=operator_kota_malang, dry_run=False)
+    assert report.updated == 1
+    assert FundedBatch.objects.get().target_population is None
+
+    bad = header + "35.73;apbd;kader-posyandu;1.250;1.000;bpu-jkk-jkm;2026-03;2026-11\n"
+    report = batches_import(file=bad.encode(), filename="batch.csv", user=operator_kota_malang, dry_run=False)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "sasaran")]
+    assert "lebih kecil dari jumlah pekerja" in report.errors[0].reason
+
+
 def test_it_reads_windows_1252_files(operator_kota_malang, catalogue):
     data = _csv(
         "35.73;;apbd;pekerja-seni;25;bpu-jkk-jkm;2026-01;2026-12;aktif;Seniman jalanan – café", encoding="cp1252"

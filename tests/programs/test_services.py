@@ -106,6 +106,30 @@ def test_it_refuses_the_national_root(catalogue, demo_regions):
     assert "region" in caught.value.message_dict
 
 
+def test_it_refuses_a_target_population_smaller_than_the_workers(catalogue, demo_regions):
+    with pytest.raises(ValidationError) as caught:
+        _lumajang(catalogue, demo_regions, target_population=5000)
+    assert caught.value.message_dict["target_population"] == [
+        "Sasaran (5.000) lebih kecil dari jumlah pekerja (5.606): sasaran mencakup semua pekerja yang didanai."
+    ]
+    assert not FundedBatch.objects.exists()
+
+
+def test_a_batch_states_its_target_population_and_realisation(catalogue, demo_regions):
+    batch = _lumajang(catalogue, demo_regions, target_population=5606)
+    assert batch.realisation_percent == 100
+    assert _lumajang(catalogue, demo_regions, start_month=date(2024, 7, 1)).realisation_percent is None
+
+
+def test_a_batch_reads_the_indonesian_way_in_messages(catalogue, demo_regions):
+    batch = _lumajang(catalogue, demo_regions, workers=12_698, start_month=date(2024, 4, 1))
+    assert str(batch) == "Kabupaten Lumajang DBHCHT Buruh tani tembakau: 12.698 (April–Desember 2024)"
+    batch = funded_batch_update(batch=batch, start_month=date(2024, 12, 1), end_month=date(2025, 2, 1))
+    assert str(batch).endswith(": 12.698 (Desember 2024–Februari 2025)")
+    batch = funded_batch_update(batch=batch, end_month=date(2024, 12, 1))
+    assert str(batch).endswith(": 12.698 (Desember 2024)")
+
+
 def test_months_are_stored_as_first_days(catalogue, demo_regions):
     batch = _lumajang(catalogue, demo_regions, start_month=date(2024, 6, 17), end_month=date(2024, 12, 31))
     assert (batch.start_month, batch.end_month) == (date(2024, 6, 1), date(2024, 12, 1))

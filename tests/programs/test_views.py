@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from coverage.models import RecomputeRequest
-from programs.models import BatchStatus, FundedBatch
+from programs.models import BatchStatus, FundedBatch, FundingScheme
 from programs.services import funded_batch_create
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,23 @@ def test_an_operator_records_a_batch_for_their_region(
     assert batch.created_by == operator_kota_malang
     assert RecomputeRequest.objects.filter(region__code="35.73").count() == 9
     assert callbacks  # the recompute is queued on commit
+    listing = client.get(response["Location"])
+    assert "Batch Kota Malang APBD Kader posyandu: 1.250 (Maret–November 2026) disimpan." in listing.content.decode()
+
+
+def test_the_batch_form_records_the_target_population_and_the_list_shows_realisation(
+    client, operator_kota_malang, catalogue
+):
+    client.force_login(operator_kota_malang)
+    url = reverse("programs:batch_create", kwargs={"code": "35.73"})
+    refused = client.post(url, _batch_post(catalogue, target_population="1.000"))
+    assert refused.status_code == 200
+    assert "target_population" in refused.context["form"].errors
+    response = client.post(url, _batch_post(catalogue, target_population="5.000"))
+    assert response.status_code == 302
+    assert FundedBatch.objects.get().target_population == 5000
+    listing = client.get(reverse("programs:batch_list", kwargs={"code": "35.73"}))
+    assert "1.250 dari 5.000 (25,00%)" in listing.content.decode()
 
 
 def test_an_operator_may_record_for_a_kelurahan_of_their_city(client, operator_kota_malang, catalogue):
@@ -120,7 +137,7 @@ def test_an_operator_may_record_for_a_kelurahan_of_their_city(client, operator_k
 
 def test_an_operator_cannot_record_for_another_region(client, operator_kab_blitar, catalogue):
     client.force_login(operator_kab_blitar)
-    assert client.get(reverse("programs:batch_create", kwargs={"code": "35.73"})).status_code == 403
+    assert client.get(reverse("programs:batch_create", kwargs={"code": "35.73"})).status_code == 404
     # Nor smuggle another region into the form of their own.
     response = client.post(reverse("programs:batch_create", kwargs={"code": "35.05"}), _batch_post(catalogue))
     assert response.status_code == 200
@@ -142,8 +159,8 @@ def test_branch_heads_read_batches_but_do_not_edit_them(client, branch_head_mala
     client.force_login(branch_head_malang)
     listing = client.get(reverse("programs:batch_list", kwargs={"code": "35.73"}))
     assert listing.status_code == 200 and "1.250" in listing.content.decode()
-    assert client.get(reverse("programs:batch_edit", kwargs={"pk": batch.pk})).status_code == 403
-    assert client.post(reverse("programs:batch_delete", kwargs={"pk": batch.pk})).status_code == 403
+    assert client.get(reverse("programs:batch_edit", kwargs={"pk": batch.pk})).status_code == 404
+    assert client.post(reverse("programs:batch_delete", kwargs={"pk": batch.pk})).status_code == 404
     assert FundedBatch.objects.filter(pk=batch.pk).exists()
 
 
@@ -172,6 +189,29 @@ def test_unknown_regions_are_404(client, admin_user, catalogue):
     assert client.get(reverse("programs:batch_create", kwargs={"code": "99.99"})).status_code == 404
 
 
+def test_out_of_scope_batches_answer_like_ones_that_do_not_exist(client, operator_kab_blitar, catalogue, region_tree):
+    batch = funded_batch_create(
+        region=region_tree["35.73"],
+        scheme=catalogue["schemes"]["apbd"],
+        category=catalogue["categories"]["kader-posyandu"],
+        workers=1250,
+        package=catalogue["jkk_jkm"],
+        start_month=date(2026, 3, 1),
+        end_month=date(2026, 11, 1),
+        status=BatchStatus.ACTIVE,
+    )
+    client.force_login(operator_kab_blitar)
+    hidden = client.get(reverse("programs:batch_edit", kwargs={"pk": batch.pk}))
+    missing = client.get(reverse("programs:batch_edit", kwargs={"pk": batch.pk + 1000}))
+    assert (hidden.status_code, missing.status_code) == (404, 404)
+    assert hidden.content == missing.content
+    for name in ("batch_create", "batch_import", "batch_import_template"):
+        hidden = client.get(reverse(f"programs:{name}", kwargs={"code": "35.73"}))
+        missing = client.get(reverse(f"programs:{name}", kwargs={"code": "99.99"}))
+        assert (hidden.status_code, missing.status_code) == (404, 404)
+        assert hidden.content == missing.content
+
+
 def test_the_admin_changelist_and_form_load(client, admin_user, catalogue, region_tree):
     funded_batch_create(
         region=region_tree["35.73"],
@@ -183,25 +223,72 @@ def test_the_admin_changelist_and_form_load(client, admin_user, catalogue, regio
         end_month=date(2026, 3, 1),
     )
     client.force_login(admin_user)
-    for name in ("fundedbatch", "premiumrate", "package", "fundingscheme", "workercategory", "program"):
+    for name in (
+        "fundedbatch",
+        "premiumrate",
+        "package",
+        "fundingscheme",
+        "schemeyearbasis",
+        "workercategory",
+        "program",
+    ):
         assert client.get(reverse(f"admin:programs_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:programs_{name}_add")).status_code == 200
 
 
-def test_the_page_shows_the_what_if_and_the_inverse(client, branch_head_malang, snapshots, catalogue):
+def _sheet_values(response):
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
+
+
+def test_the_page_shows_the_what_if_and_the_inverse(client, branch_head_malang, snapshots, catalogue, on_today):
     client.force_login(branch_head_malang)
-    query = {"region": "35.07", "year": "2026", "start_month": "10", "months": "3", "workers": "100.000"}
+    query = {"region": "35.07", "year": "2027", "start_month": "10", "months": "3", "workers": "100.000"}
     response = client.get(reverse("programs:simulator"), query | {"package": catalogue["jkk_jkm"].pk})
     html = response.content.decode()
     assert "Rp5.040.000.000" in html  # 100.000 x 3 x Rp16.800
-    assert "19,60%" in html and "26,74%" in html  # coverage now and with the batch
+    assert "Dasar: Desember 2026, angka terakhir sebelum TA 2027." in html
+    assert "19,60%" in html and "26,74%" in html  # coverage at the baseline and with the batch
     assert "145.600" in html and "Rp7.338.240.000" in html  # gap to 30% and its cost to December
     assert 'data-figure="budget-chart"' in html
+    assert "bulan sudah lewat" not in html
 
     export = client.get(reverse("programs:simulator_export"), query | {"package": catalogue["jkk_jkm"].pk})
-    sheet = load_workbook(io.BytesIO(export.content)).active
-    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
+    values = _sheet_values(export)
     assert {5040000000, 274400, 374400, "26,74%", 145600, 7338240000} <= set(values)
+    assert "Dasar: Desember 2026, angka terakhir sebelum TA 2027." in values
+
+
+def test_the_page_and_the_export_cite_the_schemes_legal_basis_for_the_year(client, admin_user, lumajang_query):
+    apbd = FundingScheme.objects.get(code="apbd")
+    client.force_login(admin_user)
+    query = lumajang_query | {"year": "2025", "scheme": apbd.pk}
+    basis = (
+        "Inpres 2/2021; SE Mendagri 842.2/5193/SJ; "
+        "Permendagri 15/2024 tentang Pedoman Penyusunan APBD Tahun Anggaran 2025"
+    )
+    html = client.get(reverse("programs:simulator"), query).content.decode()
+    assert "Dasar hukum APBD TA 2025:" in html and basis in html
+    assert basis in _sheet_values(client.get(reverse("programs:simulator_export"), query))
+
+    # A year whose yearly Permendagri is not recorded yet says so, and which one was last.
+    html = client.get(reverse("programs:simulator"), query | {"year": "2027"}).content.decode()
+    assert "Dasar hukum tahunan untuk TA 2027 belum dicatat (terakhir: TA 2026, Permendagri 14/2025" in html
+    without = client.get(reverse("programs:simulator"), lumajang_query).content.decode()
+    assert "Pilih skema pendanaan untuk mencantumkan dasar hukumnya." in without
+
+
+def test_months_already_past_are_flagged_on_the_page_and_in_the_export(client, admin_user, lumajang_query, on_today):
+    client.force_login(admin_user)
+    # Lumajang's real 2024 budget, seen in January 2027: still priced (Rp659.265.600), every month flagged.
+    response = client.get(reverse("programs:simulator"), lumajang_query)
+    html = response.content.decode()
+    assert "Rp659.265.600" in html
+    assert html.count("bulan sudah lewat") == 7
+    assert "TA 2024 sudah lewat" in html
+    values = _sheet_values(client.get(reverse("programs:simulator_export"), lumajang_query))
+    assert "Juni 2024 (bulan sudah lewat)" in values
+    assert "Juni–Desember 2024 (7 bulan)" in values
 
 
 def test_admin_saves_go_through_the_services(client, admin_user, catalogue, region_tree):

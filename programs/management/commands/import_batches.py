@@ -33,7 +33,8 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             raise CommandError(f"{len(report.errors)} kesalahan; tidak ada yang disimpan.")
         summary = (
-            f"{report.rows_read} baris: {report.created} baru, {report.updated} diubah, {report.unchanged} tetap; "
+            f"{format_number(report.rows_read)} baris: {format_number(report.created)} baru, "
+            f"{format_number(report.updated)} diubah, {format_number(report.unchanged)} tetap; "
             f"{format_number(report.total_workers)} pekerja, {format_rupiah(report.total_cost)}."
         )
         if dry_run:

@@ -1,0 +1,279 @@
+"""Coverage and category, the merge into the snapshots, ranks, targets and changes.
+
+- coverage = active / employed x 100 (total, PU, BPU), unknown (NULL) without a denominator;
+- ranks by total coverage (ties share a rank, SQL ``RANK()``), only of figures that were reported
+  (a carried figure is not ranked);
+- a target's participants: the stated count, else the percentage of the employed population rounded
+  up (``TARGET_PARTICIPANTS``, the one definition; the simulator evaluates the same expression);
+- changes against the previous month and the same month a year earlier, for reported figures.
+"""
+
+from ...models import Phasing
+
+# Columns that define "the same figures" when comparing with a published snapshot.
+VALUE_COLUMNS = [
+    "active_pu", "active_bpu", "active_jakon", "active_pmi", "active_funded", "active_total", "registered_total",
+    "new_total", "lapsed_total", "unallocated_total", "workers_total", "workers_pu", "workers_bpu",
+    "coverage_total", "coverage_pu", "coverage_bpu", "category", "is_provisional", "denominator_source",
+    "denominator_basis", "is_carried", "carried_from", "units_expected", "units_reported", "units_carried",
+]  # fmt: skip
+OUT_BASE = ["subject_id", "period", "level", "parent_id", "active_pu", "active_bpu", "active_jakon",
+            "active_pmi", "active_funded", "active_total", "registered_total", "new_total", "lapsed_total",
+            "unallocated_total", "workers_total", "workers_pu", "workers_bpu", "is_provisional",
+            "denominator_source", "denominator_basis", "is_carried", "carried_from", "units_expected",
+            "units_reported", "units_carried", "data_as_of"]  # fmt: skip
+# Cleared when a region's inputs are gone (the row stays, blank, so that history keeps its id).
+BLANKED = [c for c in VALUE_COLUMNS if c not in ("category", "is_provisional", "is_carried", "denominator_source",
+                                                 "denominator_basis")]  # fmt: skip
+
+# The participants a target percentage means for an employed population: rounded up (a target of
+# 41,23% of 428.700 is 176.754 participants, never 176.753,01). The 1e-7 absorbs float noise.
+TARGET_PARTICIPANTS = "CAST(CEIL({percent} * {workers} / 100.0 - 0.0000001) AS BIGINT)"
+
+# Changes: percentage points of coverage and percent of participants (growth), by segment.
+DELTAS = {
+    "delta_mom_pp": ("pm", "coverage_total", "pp"), "delta_yoy_pp": ("py", "coverage_total", "pp"),
+    "delta_mom_pp_pu": ("pm", "coverage_pu", "pp"), "delta_yoy_pp_pu": ("py", "coverage_pu", "pp"),
+    "delta_mom_pp_bpu": ("pm", "coverage_bpu", "pp"), "delta_yoy_pp_bpu": ("py", "coverage_bpu", "pp"),
+    "growth_mom_total": ("pm", "active_total", "pct"), "growth_yoy_total": ("py", "active_total", "pct"),
+    "growth_mom_pu": ("pm", "active_pu", "pct"), "growth_yoy_pu": ("py", "active_pu", "pct"),
+    "growth_mom_bpu": ("pm", "active_bpu", "pct"), "growth_yoy_bpu": ("py", "active_bpu", "pct"),
+    "growth_mom_jakon": ("pm", "active_jakon", "pct"), "growth_yoy_jakon": ("py", "active_jakon", "pct"),
+    "growth_mom_pmi": ("pm", "active_pmi", "pct"), "growth_yoy_pmi": ("py", "active_pmi", "pct"),
+}  # fmt: skip
+
+
+def target_participants_sql(percent, workers):
+    return TARGET_PARTICIPANTS.format(percent=percent, workers=workers)
+
+
+class WritesMixin:
+    def _insert_out(self, select_sql):
+        """Insert rows (the OUT_BASE columns plus ``year``) into ucj_out, deriving coverage and category."""
+        base = ", ".join(OUT_BASE)
+        pct = "CASE WHEN w.{d} > 0 AND w.{n} IS NOT NULL THEN w.{n} * 100.0 / w.{d} END"
+        self.sql(
+            f"""
+            INSERT INTO ucj_out ({base}, coverage_total, coverage_pu, coverage_bpu, category)
+            SELECT {", ".join(f"x.{c}" for c in OUT_BASE)}, x.coverage_total, x.coverage_pu, x.coverage_bpu,
+                   CASE WHEN x.coverage_total IS NULL THEN '' ELSE COALESCE((
+                        SELECT b.category FROM ucj_bands b
+                        WHERE b.year = x.year AND x.coverage_total >= b.lo
+                          AND (b.hi IS NULL OR x.coverage_total < b.hi)
+                        ORDER BY b.lo DESC LIMIT 1), '') END
+            FROM (
+                SELECT w.*, {pct.format(n="active_total", d="workers_total")} AS coverage_total,
+                       {pct.format(n="active_pu", d="workers_pu")} AS coverage_pu,
+                       {pct.format(n="active_bpu", d="workers_bpu")} AS coverage_bpu
+                FROM ({select_sql}) w
+            ) x
+            """
+        )
+        self.analyze("ucj_out")
+
+    def _merge(self, *, subject, level=None):
+        """Write ucj_out into the snapshots, touching only rows whose figures changed.
+
+        One join classifies every row: an unpublished current row that differs is updated in
+        place; a published one that differs stays (no longer current) and a new revision is added
+        beside it; a missing one is inserted; a current unpublished row with no new figures (its
+        inputs are gone) is blanked.
+        """
+        column = f"{subject}_id"
+        parent_column = f"parent_{subject}_id"
+        differs = " OR ".join(f"s.{c} IS DISTINCT FROM o.{c}" for c in VALUE_COLUMNS)
+        if not self.pg:  # SQLite spells it IS NOT
+            differs = differs.replace("IS DISTINCT FROM", "IS NOT")
+        level_clause = f"AND level = {int(level)}" if level is not None else "AND level >= 11"
+        scope = self._region_filter(column) if subject == "region" else ""
+        current = (
+            f"SELECT * FROM coverage_snapshot WHERE {column} IS NOT NULL AND is_current "
+            f"AND period IN ({self.period_list}) {level_clause} {scope}"
+        )
+        self.sql("DROP TABLE IF EXISTS ucj_match")
+        self.sql(
+            f"""
+            CREATE TEMP TABLE ucj_match AS
+            SELECT o.subject_id, o.period AS o_period, s.id AS snapshot_id, s.is_published, s.revision,
+                   CASE WHEN s.id IS NULL OR o.subject_id IS NULL THEN 1 WHEN {differs} THEN 1 ELSE 0 END AS changed
+            FROM ucj_out o
+            FULL JOIN ({current}) s ON s.{column} = o.subject_id AND s.period = o.period
+            """
+        )
+        self.analyze("ucj_match")
+        assignments = ", ".join(f"{c} = o.{c}" for c in VALUE_COLUMNS if c not in ("denominator_source",))
+        self.written += self.sql(
+            f"""
+            UPDATE coverage_snapshot SET {assignments}, denominator_source = COALESCE(o.denominator_source, ''),
+                   data_as_of = o.data_as_of, computed_at = %s
+            FROM ucj_match m JOIN ucj_out o ON o.subject_id = m.subject_id AND o.period = m.o_period
+            WHERE coverage_snapshot.id = m.snapshot_id AND m.changed = 1 AND NOT m.is_published
+            """,
+            [self.now],
+        )
+        if level is not None:  # region levels: blank rows whose inputs are gone
+            blanks = ", ".join(f"{c} = NULL" for c in BLANKED)
+            self.written += self.sql(
+                f"""
+                UPDATE coverage_snapshot SET {blanks}, category = '', is_provisional = FALSE, is_carried = FALSE,
+                       denominator_source = '', denominator_basis = '', computed_at = %s
+                WHERE id IN (SELECT snapshot_id FROM ucj_match
+                             WHERE subject_id IS NULL AND NOT is_published)
+                  AND active_total IS NOT NULL
+                """,
+                [self.now],
+            )
+        self.sql(
+            "UPDATE coverage_snapshot SET is_current = FALSE WHERE id IN (SELECT snapshot_id FROM ucj_match "
+            "WHERE changed = 1 AND is_published AND subject_id IS NOT NULL)"
+        )
+        columns = ", ".join(VALUE_COLUMNS)
+        out_columns = ", ".join(
+            f"COALESCE(o.{c}, '')" if c in ("denominator_source", "denominator_basis") else f"o.{c}"
+            for c in VALUE_COLUMNS
+        )
+        self.written += self.sql(
+            f"""
+            INSERT INTO coverage_snapshot ({column}, level, {parent_column}, period, year, month, revision,
+                                           is_current, is_published, {columns}, data_as_of, computed_at)
+            SELECT o.subject_id, o.level, o.parent_id, o.period, p.year, p.month,
+                   CASE WHEN m.snapshot_id IS NULL THEN 1 ELSE m.revision + 1 END,
+                   TRUE, FALSE, {out_columns}, o.data_as_of, %s
+            FROM ucj_match m
+            JOIN ucj_out o ON o.subject_id = m.subject_id AND o.period = m.o_period
+            JOIN ucj_periods p ON p.period = o.period
+            WHERE m.snapshot_id IS NULL OR (m.changed = 1 AND m.is_published)
+            """,
+            [self.now],
+        )
+
+    def _rank(self, *, where, partition_parent, partition_level):
+        """RANK() by total coverage (ties share a rank) of the reported figures, on unpublished current rows."""
+        rankable = "(s.coverage_total IS NOT NULL AND NOT s.is_carried)"
+        distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
+        for rank_column, count_column, partition in (
+            ("rank_in_parent", "ranked_in_parent", partition_parent),
+            ("rank_national", "ranked_national", partition_level),
+        ):
+            self.sql(
+                f"""
+                UPDATE coverage_snapshot SET {rank_column} = r.rnk, {count_column} = r.cnt
+                FROM (
+                    SELECT s.id,
+                           CASE WHEN {rankable} THEN
+                                RANK() OVER (PARTITION BY {partition}, s.period, {rankable}
+                                             ORDER BY s.coverage_total DESC) END AS rnk,
+                           CASE WHEN {rankable} THEN
+                                COUNT(*) OVER (PARTITION BY {partition}, s.period, {rankable}) END AS cnt
+                    FROM coverage_snapshot s
+                    WHERE s.is_current AND s.period IN ({self.period_list}) AND {where}
+                      AND ({rankable} OR s.{rank_column} IS NOT NULL)
+                ) r
+                WHERE coverage_snapshot.id = r.id AND NOT coverage_snapshot.is_published
+                  AND coverage_snapshot.period IN ({self.period_list})
+                  AND (coverage_snapshot.{rank_column} {distinct} r.rnk
+                       OR coverage_snapshot.{count_column} {distinct} r.cnt)
+                """
+            )
+
+    def _rank_regions(self, level):
+        self._rank(
+            where=f"s.region_id IS NOT NULL AND s.level = {int(level)}",
+            partition_parent="s.parent_region_id",
+            partition_level="s.level",
+        )
+
+    def _rank_offices(self):
+        self._rank(
+            where="s.office_id IS NOT NULL AND s.level IN (11, 12)",
+            partition_parent="s.parent_office_id",
+            partition_level="s.level",
+        )
+
+    def _fill_targets(self):
+        """Each target series' value for the current unpublished rows that have targets, and the gap."""
+        rows = f"""
+            SELECT s.id FROM coverage_snapshot s
+            JOIN coverage_targetvalue tv0 ON tv0.region_id = s.region_id AND tv0.year = s.year
+            WHERE s.region_id IS NOT NULL AND s.is_current AND NOT s.is_published
+              AND s.period IN ({self.period_list}) {self._region_filter("s.region_id")}
+        """
+        self.sql(f"DELETE FROM coverage_snapshottarget WHERE snapshot_id IN ({rows})")
+        target_n = target_participants_sql("tv.percent", "s.workers_total")
+        self.sql(
+            f"""
+            INSERT INTO coverage_snapshottarget (snapshot_id, series_id, target_percent, target_participants,
+                                                 gap_participants, phased_percent, on_track, source)
+            SELECT x.id, x.series_id, x.pct, x.target_n,
+                   CASE WHEN x.target_n IS NOT NULL AND x.active_total IS NOT NULL THEN x.target_n - x.active_total END,
+                   x.phased, CASE WHEN x.phased IS NOT NULL AND x.coverage_total IS NOT NULL
+                                  THEN x.coverage_total >= x.phased END,
+                   x.source
+            FROM (
+                SELECT s.id, tv.series_id, s.active_total, s.coverage_total,
+                       CAST(tv.percent AS DOUBLE PRECISION) AS pct,
+                       COALESCE(tv.participants,
+                                CASE WHEN tv.percent IS NOT NULL AND s.workers_total IS NOT NULL
+                                     THEN {target_n} END) AS target_n,
+                       CASE WHEN tv.percent IS NULL THEN NULL
+                            WHEN ts.phasing = '{Phasing.LINEAR.value}' AND dec.coverage_total IS NOT NULL
+                            THEN dec.coverage_total + (CAST(tv.percent AS DOUBLE PRECISION) - dec.coverage_total)
+                                 * s.month / 12.0
+                            ELSE CAST(tv.percent AS DOUBLE PRECISION) END AS phased,
+                       COALESCE(NULLIF(tv.source, ''), ts.source_document) AS source
+                FROM coverage_snapshot s
+                JOIN ucj_periods p ON p.period = s.period
+                JOIN coverage_targetvalue tv ON tv.region_id = s.region_id AND tv.year = s.year
+                JOIN coverage_targetseries ts ON ts.id = tv.series_id
+                LEFT JOIN coverage_snapshot dec ON dec.region_id = s.region_id AND dec.period = p.prev_december
+                                               AND dec.is_current
+                WHERE s.id IN ({rows})
+            ) x
+            """
+        )
+
+    def _fill_deltas(self):
+        """Changes and previous ranks for this run's months and the months that compare against them.
+
+        Only reported figures get changes (a carried figure compares with itself); the row compared
+        with is the previous month's (or year's) current row, carried or not. Published rows stay.
+        """
+        scope = ""
+        if self.regions is not None:
+            # Incremental: the changed regions, their ancestors and the offices. Other regions'
+            # previous-rank columns are refreshed by the nightly full run.
+            scope = " AND (s.region_id IN (SELECT region_id FROM ucj_affected) OR s.office_id IS NOT NULL)"
+        distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
+        reported = "s.active_total IS NOT NULL AND NOT s.is_carried"
+        expressions = []
+        for name, (alias, column, kind) in DELTAS.items():
+            if kind == "pp":
+                value = f"s.{column} - {alias}.{column}"
+            else:
+                change = f"(s.{column} - {alias}.{column}) * 100.0 / {alias}.{column}"
+                value = f"CASE WHEN {alias}.{column} > 0 THEN {change} END"
+            expressions.append(f"CASE WHEN {reported} THEN {value} END AS {name}")
+        names = [*DELTAS, "prev_rank_in_parent", "prev_rank_national"]
+        has_any = " OR ".join(f"s.{name} IS NOT NULL" for name in DELTAS)
+        for subject in ("region", "office"):
+            self.sql(
+                f"""
+                UPDATE coverage_snapshot SET {", ".join(f"{n} = q.{n}" for n in names)}
+                FROM (
+                    SELECT s.id, {", ".join(expressions)},
+                           pm.rank_in_parent AS prev_rank_in_parent, pm.rank_national AS prev_rank_national
+                    FROM coverage_snapshot s
+                    JOIN ucj_delta_months d ON d.period = s.period
+                    LEFT JOIN coverage_snapshot pm ON pm.{subject}_id = s.{subject}_id AND pm.period = d.prev_month
+                                                  AND pm.is_current
+                    LEFT JOIN coverage_snapshot py ON py.{subject}_id = s.{subject}_id AND py.period = d.prev_year
+                                                  AND py.is_current
+                    WHERE s.{subject}_id IS NOT NULL AND s.is_current AND NOT s.is_published
+                      AND s.period IN ({self.delta_list})
+                      AND (s.coverage_total IS NOT NULL OR s.active_total IS NOT NULL OR {has_any})
+                      {scope}
+                ) q
+                WHERE coverage_snapshot.id = q.id AND coverage_snapshot.period IN ({self.delta_list})
+                  AND ({" OR ".join(f"coverage_snapshot.{n} {distinct} q.{n}" for n in names)})
+                """
+            )

@@ -1,0 +1,46 @@
+"""Reads of the programs app.
+
+- ``pricing``: premium pricing by date (a month is priced with the rates in force on its first day);
+- ``panel``: the funding panel of the region dashboard and the batch list;
+- ``simulator``: the budget simulator (baseline, the engine's what-if, targets, inverse, legal basis).
+"""
+
+from .panel import ENDING_SOON_DAYS, PANEL_YEARS, batches_for_region, funding_panel, funding_panel_context
+from .pricing import Budget, MonthPrice, PricingError, budget_calculate, package_premiums
+from .simulator import (
+    Baseline,
+    Figures,
+    LegalBasis,
+    Simulation,
+    TargetGap,
+    WhatIf,
+    budget_simulate,
+    scheme_legal_basis,
+    simulation_baseline,
+    simulation_what_if,
+    target_participants,
+)
+
+__all__ = [
+    "ENDING_SOON_DAYS",
+    "PANEL_YEARS",
+    "Baseline",
+    "Budget",
+    "Figures",
+    "LegalBasis",
+    "MonthPrice",
+    "PricingError",
+    "Simulation",
+    "TargetGap",
+    "WhatIf",
+    "batches_for_region",
+    "budget_calculate",
+    "budget_simulate",
+    "funding_panel",
+    "funding_panel_context",
+    "package_premiums",
+    "scheme_legal_basis",
+    "simulation_baseline",
+    "simulation_what_if",
+    "target_participants",
+]
