@@ -70,7 +70,7 @@ def entry_grid(request, code):
                     region=region, period=period, user=request.user, changes=changes, submit="submit" in request.POST
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form.add_error(None, exc.messages)  # a model's field errors too (the grid has no such field)
             else:
                 _flash_save(request, result)
                 return redirect(f"{request.path}?periode={period:%Y-%m}")

@@ -114,3 +114,17 @@ def test_a_signed_in_user_sent_to_the_login_page_goes_home_instead_of_looping(si
 def test_the_admin_search_refuses_a_nul_instead_of_failing(signed_in):
     response = signed_in.get(reverse("admin:regions_region_changelist"), {"q": "Mal\x00ang"})
     assert response.status_code == 400
+
+
+def test_a_count_past_the_database_range_in_the_entry_grid_is_a_form_error(client, world):
+    """Found by the fuzz step: 99999999999999999999 reached the model's validation, whose field error
+    the grid form could not hold (a 500)."""
+    from coverage.models import ParticipantCount
+
+    client.force_login(world["personas"]["operator_kota_malang"])
+    grid = reverse("coverage:entry_grid", kwargs={"code": "35.73"}) + "?periode=2025-06"
+    before = sorted(ParticipantCount.objects.values_list("pk", "active", "version"))
+    response = client.post(grid, {"35.73-PU-active": "99999999999999999999", "periode": "2025-06", "save": "1"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["35.73-PU-active"] == ["angka terlalu besar: 99999999999999999999"]
+    assert sorted(ParticipantCount.objects.values_list("pk", "active", "version")) == before
