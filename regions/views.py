@@ -92,7 +92,9 @@ def login_locked(request, credentials=None, *args, **kwargs):
 
 def _next_url(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path of this site only: redirect() would take "²" or "home" for a view name (NoReverseMatch, a 500).
+    host, https = {request.get_host()}, request.is_secure()
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=host, require_https=https):
         return target
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
