@@ -258,3 +258,19 @@ def test_operators_cannot_close_a_month(client, operator_kota_malang):
     )
     assert response.status_code == 403
     assert not ReportingPeriod.objects.exists()
+
+
+def test_the_queue_form_as_rendered_verifies_a_count_whose_id_has_thousands(client, verifier_malang, region_tree):
+    """Found by the full suite: ids were rendered localized ("2.050"), so no count above 999 could be
+    chosen, and its version field was named "v-2.050"."""
+    import re
+
+    count = make_count(region_tree["35.73.01"], "PU", 24_286, status=EntryStatus.SUBMITTED)
+    ParticipantCount.objects.filter(pk=count.pk).update(id=123_456)
+    _login(client, verifier_malang)
+    html = client.get(reverse("coverage:verification_queue")).content.decode()
+    form = dict(re.findall(r'<input type="(?:hidden|checkbox)" name="([^"]+)" value="([^"]*)"', html))
+    assert form["count"] == "123456" and form["v-123456"] == "1"
+    response = client.post(reverse("coverage:verification_queue"), {**form, "action": "verify"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["1 angka diverifikasi."]
+    assert ParticipantCount.objects.get(pk=123_456).status == EntryStatus.VERIFIED
