@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # axe-core (npm) for the accessibility check of the end-to-end tests; node_modules/ is not committed.
 AXE_CORE_VERSION := 4.14.1
 
-.PHONY: install run setup test test-e2e screenshots e2e-deps messages lint check bench clean
+.PHONY: install run setup test test-e2e screenshots e2e-deps messages lint check bench bench-setup clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,11 +66,21 @@ lint: install
 	$(VENV)/bin/lint-imports
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
-# Benchmarks (docs/BENCHMARKS.md): engine on the national dataset, spreadsheet import, dashboards under load.
+# Benchmarks (docs/BENCHMARKS.md). bench-setup builds the datasets once (about 25 min; they are kept
+# between runs), bench measures (about 15 min; run it on a quiet machine). wrk comes from Debian.
+bench-setup: install
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(PY) bench/bench_engine.py --setup --no-measure
+	$(PY) bench/bench_import.py --setup --no-measure
+	$(PY) bench/bench_pages.py --setup --no-measure
+	$(PY) bench/bench_freshness.py --setup --no-measure
+
 bench: install
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(PY) bench/bench_engine.py
 	$(PY) bench/bench_import.py
-	$(PY) bench/bench_dashboards.py --setup
+	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_freshness.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -390,7 +390,7 @@ def markdown(summary, cold, weights, data, loader, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/ucj_dash_bench")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--setup", action="store_true", help="Prepare the dataset before measuring.")
     parser.add_argument("--duration", type=int, default=10, help="Seconds per load run (default 10).")
     parser.add_argument("--runs", type=int, default=3)

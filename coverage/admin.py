@@ -9,7 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ucj_dashboard.admin_columns import figure
+
 from .engine import period_close, period_is_closed, period_reopen, recompute_schedule
+from .entry import reasons
 from .entry.services import MEASURES, closed_message, participant_count_save
 from .entry.validation import rule_override_save, validation_rules_ensure_defaults
 from .models import (
@@ -74,7 +77,10 @@ class ParticipantCountAdmin(SimpleHistoryAdmin):
     validation rules, the closed-month lock and the verification workflow apply to admins too."""
 
     form = ParticipantCountAdminForm
-    list_display = ["region", "period", "segment", "source", "active", "registered", "status", "updated_at"]
+    list_display = [
+        "region", "period", "segment", "source", figure(ParticipantCount, "active"),
+        figure(ParticipantCount, "registered"), "status", "updated_at",
+    ]  # fmt: skip
     list_filter = ["status", "source", "segment", "period"]
     search_fields = ["region__name", "^region__code"]
     list_select_related = ["region"]
@@ -101,7 +107,7 @@ class ParticipantCountAdmin(SimpleHistoryAdmin):
                 user=request.user,
                 expected_version=form.cleaned_data.get("expected_version") or 0,
                 note=obj.note,
-                reason=_("Koreksi melalui admin"),
+                reason=reasons.ADMIN,
             )
             obj.pk, obj.version = saved.pk, saved.version
             return
@@ -202,8 +208,8 @@ class CategoryBandAdmin(SimpleHistoryAdmin):
 class SnapshotAdmin(admin.ModelAdmin):
     """Read-only: snapshots are computed, never typed in."""
 
-    list_display = ["__str__", "level", "period", "active_total", "coverage_total", "category", "rank_in_parent",
-                    "revision", "is_current", "is_published", "is_provisional"]  # fmt: skip
+    list_display = ["__str__", "level", "period", figure(Snapshot, "active_total"), "coverage_total", "category",
+                    "rank_in_parent", "revision", "is_current", "is_published", "is_provisional"]  # fmt: skip
     list_filter = ["level", "is_current", "is_published", "is_provisional", "category"]
     search_fields = ["region__name", "^region__code", "office__name"]
     list_select_related = ["region", "office"]
@@ -238,7 +244,7 @@ class RecomputeRequestAdmin(ReadOnlyAdmin):
 class FundedWorkersAdmin(ReadOnlyAdmin):
     """Funded workers as the engine counts them, handed over by the programs app's batches."""
 
-    list_display = ["reference", "region", "period", "workers"]
+    list_display = ["reference", "region", "period", figure(FundedWorkers, "workers")]
     search_fields = ["reference", "region__name", "^region__code"]
     list_select_related = ["region"]
     date_hierarchy = "period"
@@ -254,7 +260,7 @@ class SnapshotVersionAdmin(ReadOnlyAdmin):
 class EffectiveCountAdmin(ReadOnlyAdmin):
     """The figure that counts for each cell (a database view): which source won, at a glance."""
 
-    list_display = ["region", "period", "segment", "source", "status", "active"]
+    list_display = ["region", "period", "segment", "source", "status", figure(EffectiveCount, "active")]
     list_filter = ["source", "segment", "status"]
     search_fields = ["region__name", "^region__code"]
     list_select_related = ["region"]
@@ -269,7 +275,7 @@ class EffectiveCountAdmin(ReadOnlyAdmin):
 class LatestDenominatorAdmin(ReadOnlyAdmin):
     """The denominator in force for each region, year and group (a database view)."""
 
-    list_display = ["region", "year", "segment_group", "workers", "source"]
+    list_display = ["region", "year", "segment_group", figure(LatestDenominator, "workers"), "source"]
     list_filter = ["year", "segment_group"]
     search_fields = ["region__name", "^region__code"]
     list_select_related = ["region"]

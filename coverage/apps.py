@@ -8,4 +8,7 @@ class CoverageConfig(AppConfig):
     verbose_name = _("Cakupan UCJ")
 
     def ready(self):
-        from .engine import receivers  # noqa: F401 - connects the engine to the regions app's signals
+        # The engine listens to the regions app's signals, and the outbox queues its Celery task by name:
+        # both must be registered in every process (web, worker, commands), not only in a worker.
+        from . import tasks  # noqa: F401
+        from .engine import receivers  # noqa: F401

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ucj_dashboard.admin_columns import figure
 from ucj_dashboard.formats import format_number, format_percent, format_rupiah
 
 from . import services
@@ -64,7 +65,7 @@ class PackageAdmin(SimpleHistoryAdmin):
                 self.message_user(request, "; ".join(exc.messages), messages.WARNING)
                 return
             if repriced:
-                self.message_user(request, _("Biaya %(n)d batch dihitung ulang.") % {"n": repriced})
+                self.message_user(request, _("Biaya %(n)s batch dihitung ulang.") % {"n": format_number(repriced)})
 
 
 class SchemeYearBasisInline(admin.TabularInline):
@@ -106,7 +107,7 @@ class FundedBatchAdmin(SimpleHistoryAdmin):
         "region",
         "scheme",
         "category",
-        "workers",
+        figure(FundedBatch, "workers"),
         "realisation_display",
         "package",
         "start_month",

@@ -402,6 +402,8 @@ def programs_seed() -> SeedResult:
 
 # Demo batches on real regions. The 2024 figures are real (DOMAIN.md); the 2025-2026 ones are
 # examples placed so that, seen on 21 November 2026, some lapse within 60 days and one is short.
+# Kab. Malang's DBHCHT, Solok Selatan's DBH Sawit and Tanah Bumbu's ADD batches are renewed every
+# year (as such funding usually is), so their coverage does not drop when a fiscal year's batch ends.
 DEMO_BATCHES = """
 # reference            region scheme    category           workers package         start   end     status
 DEMO-3507-DBHCHT-2024  35.07 dbhcht    buruh-tani-tembakau   2647 bpu-jkk-jkm     2024-01 2024-12 ended
@@ -411,12 +413,16 @@ DEMO-6310-RENTAN-2024  63.10 add       pekerja-rentan-desa   2192 bpu-jkk-jkm   
 DEMO-3508-DBHCHT-2024  35.08 dbhcht    buruh-tani-tembakau   5606 bpu-jkk-jkm     2024-06 2024-12 ended
 DEMO-3316-BAZNAS-2024  33.16 baznas    marbot                 742 bpu-jkk-jkm     2024-10 2024-12 ended
 DEMO-5203-DBHCHT-2024  52.03 dbhcht    buruh-tani-tembakau  12698 bpu-jkk-jkm     2024-04 2024-12 ended
+DEMO-3507-DBHCHT-2025  35.07 dbhcht    buruh-tani-tembakau   2700 bpu-jkk-jkm     2025-01 2025-12 ended
 DEMO-1311-SAWIT-2025   13.11 dbh-sawit petani-sawit          3500 bpu-jkk-jkm     2025-01 2025-12 ended
 DEMO-6310-ADD-2025     63.10 add       perangkat-desa        8146 bpu-jkk-jkm     2025-01 2025-12 ended
+DEMO-6310-RENTAN-2025  63.10 add       pekerja-rentan-desa   2192 bpu-jkk-jkm     2025-01 2025-12 ended
 DEMO-3507-DBHCHT-2026  35.07 dbhcht    buruh-tani-tembakau   2800 bpu-jkk-jkm     2026-01 2026-12 active
+DEMO-1311-SAWIT-2026   13.11 dbh-sawit petani-sawit          3600 bpu-jkk-jkm     2026-01 2026-12 active
 DEMO-3573-APBD-2026    35.73 apbd      kader-posyandu        1250 bpu-jkk-jkm-jht 2026-03 2026-11 active
 DEMO-3316-BAZNAS-2026  33.16 baznas    marbot                 742 bpu-jkk-jkm     2026-10 2026-11 active
 DEMO-6310-ADD-2026     63.10 add       perangkat-desa        8146 bpu-jkk-jkm     2026-01 2026-12 active
+DEMO-6310-RENTAN-2026  63.10 add       pekerja-rentan-desa   2192 bpu-jkk-jkm     2026-01 2026-12 active
 DEMO-5203-DBHCHT-2027  52.03 dbhcht    buruh-tani-tembakau  13000 bpu-jkk-jkm     2027-01 2027-09 planned
 """
 

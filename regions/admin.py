@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ucj_dashboard.admin_columns import figure
+from ucj_dashboard.formats import format_number
+
 from .models import Denominator, Office, Region, Territory, UserRole
 
 admin.site.site_header = _("Administrasi Dashboard UCJ")
@@ -53,18 +56,37 @@ class TerritoryAdmin(admin.ModelAdmin):
 
 @admin.register(Denominator)
 class DenominatorAdmin(SimpleHistoryAdmin):
-    list_display = ["region", "year", "segment_group", "workers", "source", "created_at", "created_by"]
+    list_display = [
+        "region",
+        "year",
+        "segment_group",
+        figure(Denominator, "workers"),
+        "source",
+        "created_at",
+        "created_by",
+    ]
     list_filter = ["year", "segment_group"]
     search_fields = ["region__name", "^region__code", "source"]
     list_select_related = ["region", "created_by"]
     autocomplete_fields = ["region"]
     readonly_fields = ["created_at", "created_by"]
 
+    HISTORY_FIELDS = ["region", "year", "segment_group", "workers_shown", "source", "note", "created_at", "created_by"]
+
+    def get_fields(self, request, obj=None):
+        if obj is not None:
+            return self.HISTORY_FIELDS
+        return super().get_fields(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         # A revision adds a new row; an existing row is history and stays as it was.
         if obj is not None:
-            return ["region", "year", "segment_group", "workers", "source", "note", "created_at", "created_by"]
+            return self.HISTORY_FIELDS
         return self.readonly_fields
+
+    @admin.display(description=_("penduduk bekerja"))
+    def workers_shown(self, obj):
+        return format_number(obj.workers)
 
     def save_model(self, request, obj, form, change):
         from .services import denominator_add

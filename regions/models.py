@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ucj_dashboard.formats import format_number
+
 CURRENT_DECREE = "Kepmendagri 300.2.2-2138/2025"
 NATIONAL_CODE = "ID"
 # A Kemendagri code in a URL: ID, 35, 35.73, 35.73.01, 35.73.01.1001 (never a BPS code).
@@ -241,7 +243,7 @@ class Denominator(models.Model):
         constraints = [models.CheckConstraint(condition=Q(workers__gt=0), name="denominator_positive")]
 
     def __str__(self):
-        return f"{self.region.name} {self.year} {self.segment_group}: {self.workers} ({self.source})"
+        return f"{self.region.name} {self.year} {self.segment_group}: {format_number(self.workers)} ({self.source})"
 
 
 class Role(models.TextChoices):

@@ -97,17 +97,50 @@ def can_view_office(user, office):
     return user.is_authenticated
 
 
-def regions_filter_editable(user, queryset):
-    """Restrict a Region queryset (or anything with a ``region`` FK via ``prefix``) to write scope."""
+def _subtrees_q(roots, prefix):
+    """``prefix`` (a code field path, e.g. ``region__code``) lies in the subtree of one of ``roots``."""
+    condition = Q()
+    for root in roots:
+        if root.code == NATIONAL_CODE:
+            return Q()
+        condition |= Q(**{prefix: root.code}) | Q(**{f"{prefix}__startswith": f"{root.code}."})
+    return condition
+
+
+def regions_filter_editable(user, queryset, prefix="code"):
+    """Restrict a Region queryset (or anything with a region code at ``prefix``) to write scope."""
     if user_is_admin(user):
         return queryset
     roots = editable_roots(user)
-    if not roots:
-        return queryset.none()
-    condition = Q()
-    for root in roots:
-        condition |= Q(code=root.code) | Q(code__startswith=f"{root.code}.")
-    return queryset.filter(condition)
+    return queryset.filter(_subtrees_q(roots, prefix)) if roots else queryset.none()
+
+
+def regions_filter_verifiable(user, queryset, prefix="region__code", day=None):
+    """Restrict a queryset to the regions the user verifies: the set-based twin of ``can_verify_region``
+    (the same roots), used by the verification queue and the verifier's decisions."""
+    if user_is_admin(user):
+        return queryset
+    roots = verifiable_roots(user, day)
+    return queryset.filter(_subtrees_q(roots, prefix)) if roots else queryset.none()
+
+
+def regions_filter_territory(office, queryset, prefix="region__code", day=None):
+    """Restrict a queryset to an office's territory (its kab/kota and below; a Kanwil: its branches')."""
+    roots = list(territory_regions(office=office, day=day))
+    return queryset.filter(_subtrees_q(roots, prefix)) if roots else queryset.none()
+
+
+def can_review_office(user, office):
+    """Office pages with entry data (the source discrepancies): admins, and the branch heads and verifiers
+    of the office or of its Kanwil. Aggregate dashboards stay open to everyone (``can_view_office``)."""
+    if user_is_admin(user):
+        return True
+    return any(
+        assignment.role in (Role.BRANCH_HEAD, Role.VERIFIER)
+        and assignment.office_id is not None
+        and assignment.office_id in (office.pk, office.parent_id)
+        for assignment in user_roles(user)
+    )
 
 
 def home_office(user):

@@ -7,6 +7,8 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError
 
+from ucj_dashboard.postgres import tables_analyze
+
 from .models import CURRENT_DECREE, NATIONAL_CODE, Denominator, Kind, Level, Office, OfficeKind, Region, Territory
 from .signals import denominator_changed
 
@@ -148,10 +150,12 @@ def region_tree_load(*, rows=None, decree=CURRENT_DECREE, batch_size=5000) -> Lo
         .order_by("level")
     }
     national.refresh_from_db()
+    tables_analyze(Region)
     return result
 
 
 # BPJS offices named in DOMAIN.md, with the kab/kota they serve. Admin-editable afterwards.
+# This is master data for every install (`load_regions`), so it holds only offices the domain names.
 SEED_OFFICES = [
     # (kanwil code, kanwil name, [(branch code, branch name, [kab/kota codes])])
     (
@@ -185,12 +189,42 @@ SEED_OFFICES = [
     ),
 ]
 
+# DEMO DATA, loaded by `load_demo` only (never by `load_regions`): the rest of Kanwil Jawa Timur, so
+# that it serves all 38 kab/kota of the province, each through exactly one branch. The branch names
+# are towns with a BPJS Ketenagakerjaan office, but which kab/kota each serves is invented. Surabaya
+# really has several branches; territories here are whole kab/kota, so the demo has one.
+DEMO_OFFICES = [
+    (
+        "KW-JATIM",
+        "Kanwil Jawa Timur",
+        [
+            ("KC-JEMBER", "Jember", ["35.11"]),  # adds Bondowoso to the seeded branch
+            ("KC-SIDOARJO", "Sidoarjo", ["35.15"]),
+            ("KC-GRESIK", "Gresik", ["35.25", "35.24"]),
+            ("KC-KEDIRI", "Kediri", ["35.06", "35.71", "35.18"]),
+            ("KC-MADIUN", "Madiun", ["35.19", "35.77", "35.20", "35.21"]),
+            ("KC-PONOROGO", "Ponorogo", ["35.02", "35.01"]),
+            ("KC-TULUNGAGUNG", "Tulungagung", ["35.04", "35.03"]),
+            ("KC-JOMBANG", "Jombang", ["35.17"]),
+            ("KC-BANYUWANGI", "Banyuwangi", ["35.10", "35.12"]),
+            ("KC-PASURUAN", "Pasuruan", ["35.14", "35.75"]),
+            ("KC-PROBOLINGGO", "Probolinggo", ["35.13", "35.74"]),
+            ("KC-TUBAN", "Tuban", ["35.23"]),
+            ("KC-PAMEKASAN", "Pamekasan", ["35.26", "35.27", "35.28", "35.29"]),  # Madura
+        ],
+    ),
+]
+
 
 @transaction.atomic
-def offices_seed(*, valid_from=date(2020, 1, 1)):
-    """Create the offices of DOMAIN.md and their territories; re-running changes nothing."""
+def offices_seed(*, offices=None, valid_from=date(2020, 1, 1)):
+    """Create offices and their territories (default: those of DOMAIN.md); re-running changes nothing.
+
+    ``offices`` takes a list shaped like ``SEED_OFFICES`` (the demo passes ``DEMO_OFFICES``); offices
+    that exist are reused, so a list may add territories to a seeded branch.
+    """
     created = 0
-    for kanwil_code, kanwil_name, branches in SEED_OFFICES:
+    for kanwil_code, kanwil_name, branches in SEED_OFFICES if offices is None else offices:
         kanwil, was_created = Office.objects.get_or_create(
             code=kanwil_code, defaults={"name": kanwil_name, "kind": OfficeKind.KANWIL}
         )
@@ -205,6 +239,7 @@ def offices_seed(*, valid_from=date(2020, 1, 1)):
                     office=branch, region=region, defaults={"valid_from": valid_from}
                 )
                 created += was_created
+    tables_analyze(Office, Territory)
     return created
 
 

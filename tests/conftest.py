@@ -49,6 +49,47 @@ def pytest_sessionstart(session):
         pytest.exit("Required services missing:\n- " + "\n- ".join(problems) + "\n" + hint, returncode=3)
 
 
+# Every real database has ids past 999; a fresh test database starts at 1 and would hide an id
+# printed as "79.709" (the verification queue's checkboxes did, and nothing could be decided).
+FIRST_ID = 100_000
+
+
+def _ids_from(first):
+    """Every id sequence that would hand out an id below ``first`` starts at ``first``."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schemaname, sequencename FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND COALESCE(last_value, 0) < %s",
+            [first],
+        )
+        for schema, name in cursor.fetchall():
+            cursor.execute("SELECT setval(%s::regclass, %s, false)", [f'"{schema}"."{name}"', first])
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with every id sequence starting at 100,000."""
+    with django_db_blocker.unblock():
+        _ids_from(FIRST_ID)
+
+
+def _uses_database(module):
+    marks = getattr(module, "pytestmark", [])
+    return any(mark.name == "django_db" for mark in (marks if isinstance(marks, list) else [marks]))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _ids_stay_high(request):
+    """A module that flushes the database (the demo's story) restarts the sequences at 1; the next
+    module that uses the database starts them at 100,000 again."""
+    if _uses_database(request.module):
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            _ids_from(FIRST_ID)
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests render pages without running collectstatic first (production uses the manifest)."""

@@ -1,6 +1,13 @@
 """Small builders for test data. Regions get their real kind from the code and name."""
 
+from datetime import date
+
+from coverage.models import EntryStatus, ParticipantCount, Source
 from regions.models import NATIONAL_CODE, Kind, Level, Region
+
+# The months of the entry tests.
+MAY = date(2025, 5, 1)
+APRIL = date(2025, 4, 1)
 
 
 def _kind_for(code, name):
@@ -53,3 +60,24 @@ def current_snapshot(region, period):
     from coverage.models import Snapshot
 
     return Snapshot.objects.filter(region=region, period=period, is_current=True).first()
+
+
+def make_pemda_count(region, segment, active, *, period=MAY, status=EntryStatus.DRAFT, user=None, **values):
+    return ParticipantCount.objects.create(
+        region=region,
+        period=period,
+        segment=segment,
+        source=Source.PEMDA,
+        active=active,
+        status=status,
+        entered_by=user,
+        **values,
+    )
+
+
+def pemda_cells(region=None, period=MAY):
+    """{(code, segment): (active, registered, status, version)} of the stored Pemda counts."""
+    counts = ParticipantCount.objects.filter(period=period, source=Source.PEMDA).select_related("region")
+    if region is not None:
+        counts = counts.filter(region=region)
+    return {(c.region.code, c.segment): (c.active, c.registered, c.status, c.version) for c in counts}

@@ -66,6 +66,18 @@ def format_pp(value, decimals=2):
     return f"{sign}{format_number(value, decimals)} pp"
 
 
+def format_signed(value, decimals=0):
+    """A difference with its sign: +333, -167, 0; None -> '–'."""
+    if value is None:
+        return EMPTY
+    return ("+" if value > 0 else "") + format_number(value, decimals)
+
+
+def thousands_separator():
+    """'.' in Indonesian, ',' in English: for scripts that format numbers as the page does."""
+    return _separators()[0]
+
+
 def format_growth(value, decimals=2):
     """A change in percent with its sign: +81,73% (Indonesian), +81.73% (English); '–' when unknown."""
     if value is None:

@@ -138,6 +138,20 @@ else:
 if env_str("TEST_DB_NAME"):
     # Lets several test runs share one server (e.g. parallel checkouts) without clashing.
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
+# A PostgreSQL read replica of DATABASE_URL (a streaming standby): the dashboards read snapshots and
+# their versions from it; writes, the engine, transactions and migrations stay on the primary
+# (ucj_dashboard/db_router.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (the primary) as well.")
+    try:
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is malformed: {exc}") from exc
+    # The test suite never creates a second database: the replica alias mirrors the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["ucj_dashboard.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # REDIS
@@ -211,7 +225,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Django never groups digits itself: with grouping on, every {{ x.pk }}, year and code in a form value,
+# URL or data attribute came out as "79.709" / "2.025" and broke the forms that post them back. Every
+# displayed figure goes through the explicit Indonesian/English formats instead (regions/templatetags/
+# ucj.py: angka, persen, rupiah...; ucj_dashboard/formats.py in Python), checked over rendered pages by
+# tests/test_number_formats_on_pages.py. A number left unformatted shows as "134167": visible, never a broken form.
+USE_THOUSAND_SEPARATOR = False
 
 # STATIC
 from importlib.util import find_spec  # noqa: E402 - kept in this section

@@ -1,6 +1,8 @@
 """Forms of the entry workflow: the entry grid (Indonesian numbers), the import upload and the
 verification decisions. They parse input; the services decide."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,12 @@ class IndonesianIntegerField(forms.CharField):
             return parse_count(value)  # the importer's parser: within the database column's range
         except NumberFormatError as exc:
             raise ValidationError(str(exc), code="invalid") from exc
+
+
+CELL_NAME = re.compile(
+    r"^(?P<code>ID|\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?)-(?P<segment>[A-Za-z]+)-"
+    r"(?P<measure>active|registered|new_registrations|lapsed|version|shown)$"
+)
 
 
 def cell_name(code, segment, measure):
@@ -73,12 +81,35 @@ class EntryGridForm(forms.Form):
                     widget=forms.HiddenInput, required=False, initial=_encode(count)
                 )
 
+    def clean(self):
+        cleaned = super().clean()
+        # Cell names the grid did not render (another region, a made-up segment): a tampered or
+        # outdated form. Nothing of it is saved, and the user is told why.
+        unknown = sorted(
+            {
+                f"{m['code']} {m['segment']}"
+                for key in self.data
+                if (m := CELL_NAME.match(key)) and key not in self.fields
+            }
+        )
+        if unknown:
+            raise ValidationError(
+                _(
+                    "Formulir memuat sel yang tidak ada di tabel ini (%(cells)s); tidak ada yang disimpan. "
+                    "Muat ulang halaman."
+                ),
+                params={"cells": ", ".join(unknown[:5])},
+            )
+        return cleaned
+
     def cells(self):
-        """For the template: per row, per segment, the bound fields of the four measures."""
+        """For the template: per row, per segment, the bound fields of the four measures with last
+        month's effective values, and this month's BPJS figure when there is one."""
         for row in self.rows:
             segments = []
             for segment in SEGMENTS:
-                previous = row.previous.get(segment)
+                sources = row.sources(segment)
+                previous = sources.previous
                 segments.append(
                     {
                         "segment": segment,
@@ -87,6 +118,7 @@ class EntryGridForm(forms.Form):
                             (self[cell_name(row.region.code, segment, m)], getattr(previous, m, None)) for m in MEASURES
                         ],
                         "has_previous": previous is not None,
+                        "sources": sources,
                         "hidden": [self[cell_name(row.region.code, segment, h)] for h in ("version", "shown")],
                     }
                 )

@@ -1,19 +1,33 @@
-"""The coverage effect of a planned change, shown in the dry run of an import and the entry grid."""
+"""The coverage effect of a planned change, shown in the dry run of an import.
 
-from collections import defaultdict
+It is not an estimate written beside the engine: the planned cells are written inside a savepoint,
+the engine recomputes the affected regions and months (``coverage.engine.coverage_what_if``), the
+snapshots of the changed regions and their ancestors are read as they would be, and everything is
+rolled back. So the "after" figures are exactly what the save and its recompute will produce, with
+every rule of the engine (a BPJS figure winning over a Pemda one, a region's own figure over its
+children's sum, carried months, funded workers, denominators) and none repeated here.
+"""
+
+import copy
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
 from regions.models import NATIONAL_CODE, Region
 
-from ..models import COUNTED_STATUSES, ParticipantCount, Snapshot, Source
+from ..engine import coverage_what_if
+from ..models import ParticipantCount, Snapshot, Source
+from .validation import MEASURES
+
+_FIGURES = ("active_total", "coverage_total", "coverage_pu", "coverage_bpu")
 
 
 @dataclass
 class ImpactRow:
     region: Region
     period: date
-    delta: int
     active_before: int | None
     active_after: int | None
     coverage_before: float | None
@@ -24,97 +38,107 @@ class ImpactRow:
     coverage_bpu_after: float | None = None
 
     @property
+    def delta(self):
+        if self.active_before is None or self.active_after is None:
+            return None
+        return self.active_after - self.active_before
+
+    @property
     def delta_pp(self):
         if self.coverage_before is None or self.coverage_after is None:
             return None
         return self.coverage_after - self.coverage_before
 
 
-def _counted_active(values, status):
-    return (values.get("active") or 0) if status in COUNTED_STATUSES else 0
-
-
-def _ratio(active, workers):
-    return None if active is None or not workers else active * 100 / workers
-
-
-def coverage_impact(*, plans, limit=None) -> list[ImpactRow]:
-    """Estimated change in coverage from planned cell changes, by region and month.
-
-    Only submitted/verified figures count (drafts do not); a counted BPJS figure for the same
-    cell wins, so such a Pemda change has no effect. Deltas roll up to the ancestors whose own
-    figure is not reported (a region's own figure wins over its children's sum); the result is
-    the current snapshot's figures plus the delta over the snapshot's denominators. Regions
-    without a snapshot show the delta only. The engine's recompute is the exact figure.
-    """
-    deltas = defaultdict(lambda: defaultdict(int))
-    own = set()
+def _planned_rows(plans, now):
+    """The rows as the save would leave them (copies: the plans' own objects stay untouched)."""
+    creates, updates = [], []
     for plan in plans:
-        code = plan.region.code
-        if plan.status_after in COUNTED_STATUSES:
-            own.add((code, plan.period, plan.segment))
-        delta = _counted_active(plan.new, plan.status_after) - _counted_active(plan.old, plan.status_before)
-        if delta:
-            deltas[(code, plan.period)][plan.segment] += delta
-    if not deltas:
-        return []
-    periods = {period for _code, period in deltas}
-    codes = {code for code, _period in deltas}
-    bpjs = set(
-        ParticipantCount.objects.filter(
-            source=Source.BPJS, status__in=COUNTED_STATUSES, region__code__in=codes, period__in=periods
-        ).values_list("region__code", "period", "segment")
-    )
-    ancestors = {a for code in codes for a in Region(code=code).ancestor_codes if a != NATIONAL_CODE}
-    own |= set(
-        ParticipantCount.objects.filter(
-            status__in=COUNTED_STATUSES, region__code__in=ancestors, period__in=periods
-        ).values_list("region__code", "period", "segment")
-    )
-    totals = defaultdict(lambda: defaultdict(int))
-    for (code, period), by_segment in deltas.items():
-        for segment, delta in by_segment.items():
-            if (code, period, segment) not in bpjs:
-                totals[(code, period)][segment] += delta
-    # Bottom-up: a desa's change reaches the kecamatan unless the kecamatan reports its own figure.
-    for depth in (4, 3, 2):
-        for (code, period), by_segment in list(totals.items()):
-            if code.count(".") + 1 != depth:
-                continue
-            parent = code.rsplit(".", 1)[0]
-            for segment, delta in by_segment.items():
-                if (parent, period, segment) not in own:
-                    totals[(parent, period)][segment] += delta
-    keys = [(code, period) for (code, period), by in totals.items() if sum(by.values())]
-    regions = {r.code: r for r in Region.objects.filter(code__in={code for code, _p in keys})}
-    snapshots = {
-        (s.region.code, s.period): s
-        for s in Snapshot.objects.filter(region__code__in=regions, period__in=periods, is_current=True).select_related(
-            "region"
-        )
+        if plan.existing is None:
+            count = ParticipantCount(
+                region=plan.region, period=plan.period, segment=plan.segment, source=Source.PEMDA, version=1
+            )
+            creates.append(count)
+        else:
+            count = copy.copy(plan.existing)
+            updates.append(count)
+        for name in MEASURES:
+            setattr(count, name, plan.new[name])
+        count.status, count.updated_at = plan.status_after, now
+    return creates, updates
+
+
+def _delete_rows(ids, batch=1000):
+    table = connection.ops.quote_name(ParticipantCount._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
+def _snapshot_figures(codes, periods):
+    return {
+        (code, period): values
+        for code, period, *values in Snapshot.objects.filter(
+            region__code__in=codes, period__in=periods, is_current=True
+        ).values_list("region__code", "period", *_FIGURES)
     }
-    out = []
-    for code, period in sorted(keys, key=lambda key: (key[0].count("."), key[0], key[1])):
-        by_segment = totals[(code, period)]
-        delta = sum(by_segment.values())
-        snap = snapshots.get((code, period))
-        before = snap.active_total if snap else None
-        after = None if before is None else before + delta
-        row = ImpactRow(
-            region=regions[code],
-            period=period,
-            delta=delta,
-            active_before=before,
-            active_after=after,
-            coverage_before=_ratio(before, snap.workers_total) if snap else None,
-            coverage_after=_ratio(after, snap.workers_total) if snap else None,
+
+
+def coverage_impact(*, plans, full_month_above, limit=None) -> list[ImpactRow]:
+    """The change in the snapshots of the changed regions and their ancestors (kecamatan up to
+    province) that the planned cells would bring, computed by the engine and rolled back.
+
+    Only plans that affect coverage (counted before or after) and break no blocking rule are
+    written; an empty list when nothing would change. As the save does, a month with more than
+    ``full_month_above`` changed regions is recomputed whole, else only the changed regions.
+    """
+    plans = [p for p in plans if p.affects_coverage and not any(v.blocking for v in p.violations)]
+    if not plans:
+        return []
+    periods = sorted({plan.period for plan in plans})
+    regions = {plan.region.pk: plan.region for plan in plans}
+    codes = {a for r in regions.values() for a in [*r.ancestor_codes, r.code] if a != NATIONAL_CODE}
+    per_month = max(len({p.region.pk for p in plans if p.period == period}) for period in periods)
+    recompute_regions = None if per_month > full_month_above else list(regions.values())
+
+    def change():
+        creates, updates = _planned_rows(plans, timezone.now())
+        # Changed rows are replaced (same ids) rather than updated: one DELETE and one INSERT per batch
+        # instead of bulk_update's CASE per column, 25 s -> under 1 s for 10,000 rows. No signals
+        # fire (no history rows); everything is rolled back anyway.
+        _delete_rows([count.pk for count in updates])
+        ParticipantCount.objects.bulk_create([*creates, *updates], batch_size=2000)
+
+    before = _snapshot_figures(codes, periods)
+    try:
+        after = coverage_what_if(
+            change=change,
+            periods=periods,
+            regions=recompute_regions,
+            read=lambda: _snapshot_figures(codes, periods),
         )
-        if snap:
-            for segment, attr in (("PU", "pu"), ("BPU", "bpu")):
-                seg_before = getattr(snap, f"active_{attr}")
-                workers = getattr(snap, f"workers_{attr}")
-                seg_after = None if seg_before is None else seg_before + by_segment.get(segment, 0)
-                setattr(row, f"coverage_{attr}_before", _ratio(seg_before, workers))
-                setattr(row, f"coverage_{attr}_after", _ratio(seg_after, workers))
-        out.append(row)
+    except DatabaseError:
+        # A plan the database refuses (a row created meanwhile): the save will say so; no impact.
+        return []
+    by_code = {r.code: r for r in Region.objects.filter(code__in={code for code, _p in before | after})}
+    out = []
+    for key in sorted(set(before) | set(after), key=lambda k: (k[0].count("."), k[0], k[1])):
+        old, new = before.get(key, (None,) * 4), after.get(key, (None,) * 4)
+        if old == new:
+            continue
+        out.append(
+            ImpactRow(
+                region=by_code[key[0]],
+                period=key[1],
+                active_before=old[0],
+                active_after=new[0],
+                coverage_before=old[1],
+                coverage_after=new[1],
+                coverage_pu_before=old[2],
+                coverage_pu_after=new[2],
+                coverage_bpu_before=old[3],
+                coverage_bpu_after=new[3],
+            )
+        )
     return out[:limit] if limit else out

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regions.resolver import RegionResolveError, RegionResolver, region_label
-from ucj_dashboard.formats import NumberFormatError, format_period, safe_cell
+from ucj_dashboard.formats import NumberFormatError, format_number, format_period, safe_cell
 from ucj_dashboard.spreadsheets import (
     MAX_UPLOAD_BYTES,
     RowError,
@@ -32,6 +32,7 @@ from ucj_dashboard.spreadsheets import (
 )
 
 from ..models import ImportBatch, ImportStatus
+from . import reasons
 from . import services as entry_services
 from .selectors import entry_grid_rows
 from .services import CellChange
@@ -207,7 +208,10 @@ def counts_import(*, file, filename, user, dry_run=True, submit=False, acknowled
         return report
 
     with transaction.atomic():
-        check = entry_services.participant_counts_check(changes=changes, user=user, submit=submit, lock=not dry_run)
+        # The impact is the dry run's: an apply saves and recomputes for real.
+        check = entry_services.participant_counts_check(
+            changes=changes, user=user, submit=submit, lock=not dry_run, with_impact=dry_run
+        )
         report.check = check
         report.errors.extend(_violations_as_row_errors(check, "error"))
         report.warnings.extend(_violations_as_row_errors(check, "warning"))
@@ -226,7 +230,7 @@ def counts_import(*, file, filename, user, dry_run=True, submit=False, acknowled
             report.saved = entry_services.participant_counts_save_many(
                 changes=changes,
                 user=user,
-                reason=_("Impor berkas %(name)s") % {"name": Path(str(filename)).name},
+                reason=reasons.reason(reasons.IMPORT, Path(str(filename)).name),
                 submit=submit,
                 checked=check,
             )
@@ -251,7 +255,7 @@ def _violations_as_row_errors(check, severity):
                 RowError(
                     plan.change.row,
                     column,
-                    "" if value is None else str(value),
+                    "" if value is None else format_number(value) if isinstance(value, int) else str(value),
                     violation.message,
                     severity=severity,
                     rule=violation.rule,

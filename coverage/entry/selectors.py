@@ -1,5 +1,8 @@
 """Reads of the entry workflow: the grid, the verification queue, the submission tracker,
-a cell's history and the coverage effect of a planned change.
+a cell's history and the differences between BPJS and Pemda figures of an office's territory.
+
+"The figure that counts for a cell" is read from ``EffectiveCount`` (a database view shared with
+the engine), never re-derived here.
 
 Scope is decided in ``regions.selectors``; these functions take the regions (or the roots)
 that the views have already checked.
@@ -8,19 +11,30 @@ that the views have already checked.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import Count, Max, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Abs, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from regions.models import NATIONAL_CODE, Region, Role, UserRole
-from regions.selectors import territory_regions, user_has_role, user_is_admin, verifiable_roots
+from regions.models import Region, Role, UserRole
+from regions.selectors import (
+    regions_filter_territory,
+    regions_filter_verifiable,
+    territory_regions,
+    user_has_role,
+    user_is_admin,
+    verifiable_roots,
+)
 from ucj_dashboard.months import add_months
 
 from ..models import (
+    COUNTED_STATUSES,
+    CoverageSettings,
+    EffectiveCount,
     EntryStatus,
     ParticipantCount,
     Segment,
@@ -28,6 +42,8 @@ from ..models import (
 )
 from ..rules import due_date
 from . import validation
+from .reasons import reason_label
+from .validation import SOURCE_NAMES
 
 SEGMENTS = [segment.value for segment in Segment]
 MEASURES = validation.MEASURES
@@ -36,12 +52,63 @@ MEASURES = validation.MEASURES
 # --- the grid ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SourceComparison:
+    """A Pemda figure beside the BPJS figure of the same cell (the BPJS one counts)."""
+
+    bpjs: int
+    pemda: int | None
+
+    @property
+    def difference(self):
+        return None if self.pemda is None else self.pemda - self.bpjs
+
+    @property
+    def difference_percent(self):
+        if self.pemda is None or not self.bpjs:
+            return None
+        return (self.pemda - self.bpjs) * 100 / self.bpjs
+
+
+@dataclass
+class CellSources:
+    """What the grid and the queue show beside one Pemda cell, all read from ``EffectiveCount``:
+    last month's effective figure (BPJS or Pemda) and this month's BPJS figure when one counts."""
+
+    count: ParticipantCount | None  # this month's Pemda entry
+    previous: EffectiveCount | None  # last month's figure that counted, whatever its source
+    effective: EffectiveCount | None  # this month's figure that counts
+
+    @property
+    def bpjs(self):
+        return self.effective if self.effective is not None and self.effective.source == Source.BPJS else None
+
+    @property
+    def previous_source(self):
+        return SOURCE_NAMES[self.previous.source] if self.previous is not None else ""
+
+    @property
+    def comparison(self):
+        if self.bpjs is None:
+            return None
+        return SourceComparison(bpjs=self.bpjs.active, pemda=self.count.active if self.count else None)
+
+    @property
+    def overridden(self):
+        """A submitted or verified Pemda figure that does not count: BPJS reported the cell."""
+        return self.count is not None and self.count.status in COUNTED_STATUSES and self.bpjs is not None
+
+
 @dataclass
 class GridRow:
     region: Region
-    counts: dict = field(default_factory=dict)  # segment -> ParticipantCount (this month)
-    previous: dict = field(default_factory=dict)  # segment -> ParticipantCount (last month)
+    counts: dict = field(default_factory=dict)  # segment -> ParticipantCount (this month, Pemda)
+    previous: dict = field(default_factory=dict)  # segment -> EffectiveCount (last month, any source)
+    effective: dict = field(default_factory=dict)  # segment -> EffectiveCount (this month, any source)
     is_parent: bool = False
+
+    def sources(self, segment):
+        return CellSources(self.counts.get(segment), self.previous.get(segment), self.effective.get(segment))
 
 
 def grid_regions(*, region):
@@ -56,33 +123,23 @@ def grid_counts(*, region, period):
 
 
 def entry_grid_rows(*, region, period) -> list[GridRow]:
-    """Rows of the entry grid with this month's and last month's Pemda counts (3 queries)."""
+    """Rows of the entry grid: this month's Pemda entries, and from ``EffectiveCount`` last month's
+    figure and this month's figure that counts (BPJS or Pemda) of each cell (3 queries)."""
     rows = {r.pk: GridRow(region=r, is_parent=r.pk == region.pk) for r in grid_regions(region=region)}
-    for when, attribute in ((period, "counts"), (add_months(period, -1), "previous")):
-        for count in grid_counts(region=region, period=when):
-            if count.region_id in rows:
-                getattr(rows[count.region_id], attribute)[count.segment] = count
+    for count in grid_counts(region=region, period=period):
+        if count.region_id in rows:
+            rows[count.region_id].counts[count.segment] = count
+    previous = add_months(period, -1)
+    for figure in EffectiveCount.objects.filter(
+        Q(region=region) | Q(region__parent=region), period__in=[period, previous]
+    ):
+        if figure.region_id in rows:
+            row = rows[figure.region_id]
+            (row.effective if figure.period == period else row.previous)[figure.segment] = figure
     return list(rows.values())
 
 
 # --- verification -----------------------------------------------------------------------------
-
-
-def _codes_q(roots, prefix="region__code"):
-    condition = Q()
-    for root in roots:
-        if root.code == NATIONAL_CODE:
-            return Q()
-        condition |= Q(**{prefix: root.code}) | Q(**{f"{prefix}__startswith": f"{root.code}."})
-    return condition
-
-
-def verification_scope_filter(user, queryset, prefix="region__code"):
-    """Restrict a queryset to the regions the user verifies (the roots come from regions.selectors)."""
-    if user_is_admin(user):
-        return queryset
-    roots = verifiable_roots(user)
-    return queryset.filter(_codes_q(roots, prefix)) if roots else queryset.none()
 
 
 def jump_warnings(counts) -> dict:
@@ -102,8 +159,12 @@ def jump_warnings(counts) -> dict:
 @dataclass
 class QueueItem:
     count: ParticipantCount
-    previous: ParticipantCount | None
+    sources: CellSources
     warnings: list
+
+    @property
+    def previous(self):
+        return self.sources.previous
 
 
 @dataclass
@@ -130,7 +191,7 @@ def _waiting(user, period):
     counts = ParticipantCount.objects.filter(source=Source.PEMDA, status=EntryStatus.SUBMITTED)
     if period:
         counts = counts.filter(period=period)
-    return verification_scope_filter(user, counts)
+    return regions_filter_verifiable(user, counts)
 
 
 def verification_queue_size(*, user, period=None) -> int:
@@ -139,16 +200,15 @@ def verification_queue_size(*, user, period=None) -> int:
 
 
 def verification_groups(*, user, period=None) -> list[QueueGroup]:
-    """Submitted Pemda counts the user may verify (the oldest ``QUEUE_LIMIT``), grouped by kab/kota
-    and month."""
+    """Submitted Pemda counts the user may verify (the oldest ``QUEUE_LIMIT``), grouped by kab/kota and
+    month, each with last month's effective figure and this month's BPJS figure (``EffectiveCount``)."""
     counts = _waiting(user, period).select_related("region", "entered_by").order_by("period", "region__code", "pk")
     counts = list(counts[:QUEUE_LIMIT])
-    previous = {
-        (c.region_id, c.period, c.segment): c
-        for c in ParticipantCount.objects.filter(
-            source=Source.PEMDA,
+    figures = {
+        (f.region_id, f.period, f.segment): f
+        for f in EffectiveCount.objects.filter(
             region_id__in={c.region_id for c in counts},
-            period__in={add_months(c.period, -1) for c in counts},
+            period__in={c.period for c in counts} | {add_months(c.period, -1) for c in counts},
         )
     }
     warnings = jump_warnings(counts)
@@ -158,8 +218,12 @@ def verification_groups(*, user, period=None) -> list[QueueGroup]:
     for count in sorted(counts, key=lambda c: (c.period, c.region.code, order[c.segment])):
         key = (_group_code(count.region.code), count.period)
         group = groups.setdefault(key, QueueGroup(region=heads[key[0]], period=count.period, items=[]))
-        prev = previous.get((count.region_id, add_months(count.period, -1), count.segment))
-        group.items.append(QueueItem(count=count, previous=prev, warnings=warnings.get(count.pk, [])))
+        sources = CellSources(
+            count,
+            figures.get((count.region_id, add_months(count.period, -1), count.segment)),
+            figures.get((count.region_id, count.period, count.segment)),
+        )
+        group.items.append(QueueItem(count=count, sources=sources, warnings=warnings.get(count.pk, [])))
     return sorted(groups.values(), key=lambda g: (g.period, g.region.code))
 
 
@@ -176,7 +240,7 @@ def queue_counts(*, user, group_key):
         source=Source.PEMDA,
         period=period,
     )
-    return list(verification_scope_filter(user, counts).select_related("region"))
+    return list(regions_filter_verifiable(user, counts).select_related("region"))
 
 
 # --- submission tracker -----------------------------------------------------------------------
@@ -307,7 +371,7 @@ def count_history_rows(*, count) -> list[dict]:
             {
                 "when": record.history_date,
                 "user": record.history_user,
-                "reason": record.history_change_reason or "",
+                "reason": reason_label(record.history_change_reason),
                 "type": record.get_history_type_display(),
                 "version": record.version,
                 "changes": changes,
@@ -325,3 +389,65 @@ def explained_jumps(*, region, start=None, end=None):
     if end:
         counts = counts.filter(period__lte=end)
     return list(counts.order_by("period", "segment").values("period", "segment", "source", "note"))
+
+
+# --- source discrepancies ---------------------------------------------------------------------
+
+DISCREPANCY_MONTHS = 12
+DISCREPANCY_LIMIT = 1000
+
+
+@dataclass
+class DiscrepancyPage:
+    office: object
+    start: date
+    end: date
+    threshold: Decimal
+    rows: list  # ParticipantCount (Pemda) annotated with ``bpjs_active`` and ``difference``
+    more: bool
+
+    @property
+    def count(self):
+        return len(self.rows)
+
+    @property
+    def threshold_decimals(self):
+        return 0 if self.threshold == self.threshold.to_integral_value() else 2
+
+
+def source_discrepancies(*, office, end, months=DISCREPANCY_MONTHS) -> DiscrepancyPage:
+    """Cells of an office's territory (kab/kota and below) where the counted Pemda figure and the
+    BPJS figure (which counts) differ by more than ``CoverageSettings.discrepancy_percent`` of the
+    BPJS figure, in the ``months`` months up to ``end``. One query for any number of rows."""
+    threshold = Decimal(CoverageSettings.current().discrepancy_percent)
+    start = add_months(end, -(months - 1))
+    bpjs = EffectiveCount.objects.filter(
+        region=OuterRef("region"), period=OuterRef("period"), segment=OuterRef("segment"), source=Source.BPJS
+    ).values("active")[:1]
+    rows = (
+        ParticipantCount.objects.filter(
+            source=Source.PEMDA, status__in=COUNTED_STATUSES, period__gte=start, period__lte=end
+        )
+        .annotate(bpjs_active=Subquery(bpjs))
+        .filter(bpjs_active__isnull=False)
+        .annotate(difference=F("active") - F("bpjs_active"))
+        .alias(gap_percent_of_bpjs=ExpressionWrapper(Abs(F("difference")) * 100, output_field=DecimalField()))
+        .filter(
+            gap_percent_of_bpjs__gt=ExpressionWrapper(
+                F("bpjs_active") * Value(threshold, output_field=DecimalField()), output_field=DecimalField()
+            )
+        )
+        .select_related("region")
+        .order_by("-period", "region__code", "segment")
+    )
+    rows = list(regions_filter_territory(office, rows)[: DISCREPANCY_LIMIT + 1])
+    for row in rows:
+        row.difference_percent = row.difference * 100 / row.bpjs_active if row.bpjs_active else None
+    return DiscrepancyPage(
+        office=office,
+        start=start,
+        end=end,
+        threshold=threshold,
+        rows=rows[:DISCREPANCY_LIMIT],
+        more=len(rows) > DISCREPANCY_LIMIT,
+    )

@@ -8,7 +8,8 @@ so the same rules apply everywhere:
 - a save names the ``version`` it read; a different current version means someone else saved
   in between and the save is refused (never a silent overwrite);
 - rule errors block (``coverage.entry.validation``); warnings are returned to the caller;
-- the audit trail is django-simple-history, with the "why" in ``history_change_reason``;
+- the audit trail is django-simple-history, with the "why" in ``history_change_reason`` as a code
+  (``coverage.entry.reasons``), translated when shown;
 - a change that affects coverage (anything submitted or verified, before or after) schedules
   ``recompute_schedule`` in the same transaction. Drafts never count.
 
@@ -38,7 +39,7 @@ from ..models import (
     Severity,
     Source,
 )
-from . import validation
+from . import reasons, validation
 from .impact import coverage_impact
 from .selectors import grid_counts
 
@@ -231,7 +232,8 @@ def _existing_counts(changes, lock):
 
 
 def participant_counts_check(*, changes, user, submit=False, lock=False, with_impact=True) -> CheckResult:
-    """Plan ``changes`` without writing: old -> new per cell, rule violations, coverage impact.
+    """Plan ``changes`` without writing: old -> new per cell, rule violations, and with
+    ``with_impact`` the coverage impact (the engine's what-if: written, recomputed, rolled back).
 
     With ``lock`` the stored rows are locked (``SELECT ... FOR UPDATE``) until the caller's
     transaction ends, so a save right after sees exactly what was checked.
@@ -270,7 +272,7 @@ def participant_counts_check(*, changes, user, submit=False, lock=False, with_im
 
     result = CheckResult(plans=plans, fingerprint=_fingerprint(plans))
     if with_impact:
-        result.impact = coverage_impact(plans=plans)
+        result.impact = coverage_impact(plans=plans, full_month_above=RECOMPUTE_REGION_LIMIT)
     return result
 
 
@@ -305,6 +307,10 @@ def _raise_blocking(check):
 def participant_counts_save_many(*, changes, user, reason, submit=False, checked=None) -> SaveResult:
     """Save many cells all-or-nothing (bulk inserts and updates, history in bulk too).
 
+    ``reason`` is stored in the history as a code of ``coverage.entry.reasons`` (``entry.grid``,
+    ``import:mei.csv``...), never as translated text; a cell submitted by this save gets the
+    code's submitting variant (``entry.grid_submit``).
+
     Refuses the whole set with a ``ValidationError`` (one message per problem) when any cell is
     out of scope, in a closed month, stale, or breaks an error rule. ``checked`` is a
     ``participant_counts_check(..., lock=True)`` result made in the same transaction.
@@ -327,10 +333,9 @@ def participant_counts_save_many(*, changes, user, reason, submit=False, checked
             _apply_plan(count, plan, user, now)
             why = reason
             if plan.status_after == EntryStatus.SUBMITTED and plan.status_before != EntryStatus.SUBMITTED:
-                if _("diajukan") not in reason.lower():
-                    why = f"{reason}; " + _("diajukan")
+                why = reasons.with_submission(reason)
                 result.submitted += 1
-            count._change_reason = why[:100]
+            count._change_reason = why
             count.full_clean(exclude=_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
             (creates if plan.existing is None else updates).append(count)
             counts.append(count)
@@ -384,9 +389,10 @@ def schedule_recompute(plans, reason):
 def participant_count_save(
     *, region, period, segment, values, user, expected_version, note=None, reason=""
 ) -> ParticipantCount:
-    """Save one cell (creating it as a draft if new). ``expected_version`` 0 = it did not exist."""
+    """Save one cell (creating it as a draft if new). ``expected_version`` 0 = it did not exist.
+    ``reason`` is a code of ``coverage.entry.reasons`` (default: a manual entry)."""
     change = CellChange(region, period, segment, dict(values), expected_version=expected_version, note=note)
-    result = participant_counts_save_many(changes=[change], user=user, reason=reason or _("Entri manual"))
+    result = participant_counts_save_many(changes=[change], user=user, reason=reason or reasons.MANUAL)
     count = result.counts[0]
     count.rule_warnings = [v for _plan, v in result.warnings]
     return count
@@ -403,7 +409,7 @@ def entry_grid_save(*, region, period, user, changes, submit=False) -> SaveResul
         ):
             if (count.region_id, count.segment) not in changed:
                 changes.append(CellChange(count.region, period, count.segment, {}, expected_version=count.version))
-    reason = _("Entri tabel dan pengajuan") if submit else _("Entri tabel")
+    reason = reasons.with_submission(reasons.GRID) if submit else reasons.GRID
     return participant_counts_save_many(changes=changes, user=user, reason=reason, submit=submit)
 
 
@@ -416,4 +422,4 @@ def participant_counts_submit(*, counts, user) -> SaveResult:
     ]
     if not changes:
         raise ValidationError(_("Tidak ada data draf untuk diajukan."))
-    return participant_counts_save_many(changes=changes, user=user, reason=_("Diajukan"), submit=True)
+    return participant_counts_save_many(changes=changes, user=user, reason=reasons.SUBMITTED, submit=True)

@@ -3,10 +3,13 @@
 from django.urls import path, re_path
 
 from regions.models import REGION_CODE_PATTERN
+from ucj_dashboard.params import OFFICE_CODE
 
 from . import views
 
 REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
+
+OFFICE = rf"(?P<code>{OFFICE_CODE})"
 
 urlpatterns = [
     re_path(rf"^entri/{REGION}/$", views.entry_grid, name="entry_grid"),
@@ -15,4 +18,5 @@ urlpatterns = [
     path("pengajuan/", views.submission_tracker, name="submission_tracker"),
     path("impor/", views.import_counts, name="import_counts"),
     path("impor/templat/", views.import_template, name="import_template"),
+    re_path(rf"^kantor/{OFFICE}/selisih/$", views.source_discrepancies, name="source_discrepancies"),
 ]

@@ -8,7 +8,11 @@ note). Thresholds and severities come from ``ValidationRule`` rows (admin), else
 - active PU <= ``threshold``% of the PU denominator, total active <= ``threshold``% of the
   employed population (errors by default; an admin can override one region with a reason);
 - month-on-month / year-on-year change of active participants beyond ``threshold``% and at
-  least ``min_difference`` participants (warnings by default);
+  least ``min_difference`` participants (warnings by default), against the effective figure of the
+  previous month and of the same month a year before, whatever its source (``EffectiveCount``:
+  a Pemda figure of +94% against last month's BPJS figure is flagged);
+- a Pemda figure for a cell that BPJS already reported (submitted or verified) is accepted and kept
+  as a comparison, with a warning that the BPJS figure is the one that counts (``BPJS_REPORTED``);
 - duplicate rows in a file and regions outside the user's scope are reported by the importer.
 """
 
@@ -20,12 +24,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from regions.models import Denominator, SegmentGroup
+from regions.models import SegmentGroup
 from regions.selectors import user_is_admin
-from ucj_dashboard.formats import format_number, format_period
+from ucj_dashboard.formats import format_growth, format_number, format_period, format_signed
 from ucj_dashboard.months import add_months
 
-from ..models import ParticipantCount, RuleCode, RuleOverride, Severity, Source, ValidationRule
+from ..models import (
+    EffectiveCount,
+    LatestDenominator,
+    ParticipantCount,
+    RuleCode,
+    RuleOverride,
+    Severity,
+    Source,
+    ValidationRule,
+)
 
 MEASURE_LABELS = {
     "active": gettext_lazy("Peserta aktif"),
@@ -56,6 +69,10 @@ DEFAULTS = {
     RuleCode.OUT_OF_SCOPE: RuleConfig(RuleCode.OUT_OF_SCOPE, Severity.ERROR, None),
 }
 JUMP_RULES = (RuleCode.MOM_CHANGE, RuleCode.YOY_CHANGE)
+# Not an admin-tuned rule: a fixed warning, like the lock and version checks of the services.
+BPJS_REPORTED = "bpjs_reported"
+# Short names of the sources inside messages (proper names, the same in every language).
+SOURCE_NAMES = {Source.BPJS: "BPJS", Source.PEMDA: "Pemda"}
 
 
 @dataclass
@@ -90,10 +107,6 @@ def _pct(value) -> str:
     return format_number(value, 0 if value == value.to_integral_value() else 2) + "%"
 
 
-def _signed_pct(value: float) -> str:
-    return ("+" if value > 0 else "") + format_number(value, 1) + "%"
-
-
 def evaluate(cells, *, source=Source.PEMDA):
     """Check proposed cell values; returns one list of ``Violation`` per cell, in order.
 
@@ -114,6 +127,8 @@ def evaluate(cells, *, source=Source.PEMDA):
         if any(v.rule == RuleCode.NON_NEGATIVE for v in found):
             continue
         found.extend(_jump_rules(cell, config, context))
+        if source == Source.PEMDA:
+            found.extend(_bpjs_reported(cell, context))
 
     # Totals per region and month: the proposed cells over what is already stored.
     totals = defaultdict(int)
@@ -138,31 +153,44 @@ def evaluate(cells, *, source=Source.PEMDA):
 
 def _load_context(region_ids, periods, source):
     compare = {add_months(p, -1) for p in periods} | {add_months(p, -12) for p in periods}
-    history = {
+    # The figures that counted before, whatever their source: the jump rules compare with these.
+    effective = {}
+    bpjs = {}
+    for region_id, period, segment, active, found_source in EffectiveCount.objects.filter(
+        region_id__in=region_ids, period__in=compare | periods
+    ).values_list("region_id", "period", "segment", "active", "source"):
+        if period in compare:
+            effective[(region_id, period, segment)] = (active, found_source)
+        if period in periods and found_source == Source.BPJS:
+            bpjs[(region_id, period, segment)] = active
+    stored = {
         (region_id, period, segment): active
         for region_id, period, segment, active in ParticipantCount.objects.filter(
-            region_id__in=region_ids, period__in=compare | periods, source=source
+            region_id__in=region_ids, period__in=periods, source=source
         ).values_list("region_id", "period", "segment", "active")
     }
-    stored = {key: value for key, value in history.items() if key[1] in periods}
-    denominators = {}
-    for region_id, year, group, workers, source_name in (
-        Denominator.objects.filter(
+    # The revision in force (the view every reader shares).
+    denominators = {
+        (region_id, year, group): (workers, source_name)
+        for region_id, year, group, workers, source_name in LatestDenominator.objects.filter(
             region_id__in=region_ids,
             year__in={p.year for p in periods},
             segment_group__in=[SegmentGroup.TOTAL, SegmentGroup.PU],
-        )
-        .order_by("region_id", "year", "segment_group", "-created_at")
-        .values_list("region_id", "year", "segment_group", "workers", "source")
-    ):
-        denominators.setdefault((region_id, year, group), (workers, source_name))
+        ).values_list("region_id", "year", "segment_group", "workers", "source")
+    }
     overrides = {
         (region_id, rule, period): reason
         for region_id, rule, period, reason in RuleOverride.objects.filter(region_id__in=region_ids).values_list(
             "region_id", "rule", "period", "reason"
         )
     }
-    return {"history": history, "stored": stored, "denominators": denominators, "overrides": overrides}
+    return {
+        "effective": effective,
+        "bpjs": bpjs,
+        "stored": stored,
+        "denominators": denominators,
+        "overrides": overrides,
+    }
 
 
 def _value_rules(cell, config):
@@ -207,7 +235,7 @@ def _jump_rules(cell, config, context):
         if not rule.is_active or rule.threshold is None:
             continue
         before_period = add_months(cell.period, months)
-        old = context["history"].get((cell.region.pk, before_period, cell.segment))
+        old, old_source = context["effective"].get((cell.region.pk, before_period, cell.segment), (None, None))
         if not old:
             continue
         change = (new - old) * 100 / old
@@ -218,15 +246,16 @@ def _jump_rules(cell, config, context):
                 code,
                 rule.severity,
                 _(
-                    "Peserta aktif %(segment)s %(region)s berubah %(change)s %(what)s (%(before)s: %(old)s → "
-                    "%(new)s), melebihi batas %(threshold)s."
+                    "Peserta aktif %(segment)s %(region)s berubah %(change)s %(what)s (%(before)s, %(source)s: "
+                    "%(old)s → %(new)s), melebihi batas %(threshold)s."
                 )
                 % {
                     "segment": cell.segment,
                     "region": cell.region.name,
-                    "change": _signed_pct(change),
+                    "change": format_growth(change, 1),
                     "what": what,
                     "before": format_period(before_period),
+                    "source": SOURCE_NAMES[old_source],
                     "old": format_number(old),
                     "new": format_number(new),
                     "threshold": _pct(rule.threshold),
@@ -234,6 +263,34 @@ def _jump_rules(cell, config, context):
             )
         )
     return found
+
+
+def bpjs_reported_message(*, region, segment, period, bpjs, pemda):
+    """The BPJS figure counts; the Pemda one is kept beside it. Also shown by the grid and the queue."""
+    params = {
+        "bpjs": format_number(bpjs),
+        "cell": f"{region.name} {segment} {format_period(period)}",
+        "pemda": format_number(pemda),
+        "diff": format_signed(pemda - bpjs),
+    }
+    return (
+        _(
+            "Angka BPJS %(bpjs)s sudah ada untuk %(cell)s dan angka itulah yang dihitung; angka Pemda %(pemda)s "
+            "(selisih %(diff)s) disimpan sebagai pembanding."
+        )
+        % params
+    )
+
+
+def _bpjs_reported(cell, context):
+    bpjs = context["bpjs"].get((cell.region.pk, cell.period, cell.segment))
+    pemda = cell.new.get("active")
+    if bpjs is None or pemda is None:
+        return []
+    message = bpjs_reported_message(
+        region=cell.region, segment=cell.segment, period=cell.period, bpjs=bpjs, pemda=pemda
+    )
+    return [Violation(BPJS_REPORTED, Severity.WARNING, message)]
 
 
 def _override(context, cell, code):

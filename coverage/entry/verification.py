@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from regions.selectors import can_verify_region
+from regions.selectors import regions_filter_verifiable
 
 from ..engine import closed_periods
 from ..models import EntryStatus, ParticipantCount
+from . import reasons
 from .selectors import jump_warnings
 from .services import UPDATE_FIELDS, cell_label, closed_message, schedule_recompute, stale_message
 
@@ -28,12 +29,15 @@ def _lock(counts):
 
 def _check_decision(locked, user, expected_versions, allowed, verb):
     closed = closed_periods(c.period for c in locked)
-    allowed_regions = {}
+    # The verifier's scope, set-based: the same rule (regions.selectors) as the queue's listing.
+    in_scope = set(
+        regions_filter_verifiable(user, ParticipantCount.objects.filter(pk__in=[c.pk for c in locked])).values_list(
+            "pk", flat=True
+        )
+    )
     errors = []
     for count in locked:
-        if count.region_id not in allowed_regions:
-            allowed_regions[count.region_id] = can_verify_region(user, count.region)
-        if not allowed_regions[count.region_id]:
+        if count.pk not in in_scope:
             raise PermissionDenied(
                 _("Anda tidak berwenang memverifikasi data %(region)s.") % {"region": count.region.name}
             )
@@ -78,13 +82,13 @@ def participant_counts_verify(*, counts, user, notes=None, expected_versions=Non
             count.status, count.verified_by, count.verified_at = EntryStatus.VERIFIED, user, now
             count.version += 1
             count.updated_at = now
-            why = _("Diverifikasi")
+            why = reasons.reason(reasons.VERIFIED)
             if notes.get(count.pk):
                 count.note = notes[count.pk]
-                why = _("Diverifikasi; lonjakan dijelaskan: %(note)s") % {"note": count.note}
-            count._change_reason = why[:100]
+                why = reasons.reason(reasons.VERIFIED_JUMP, count.note)
+            count._change_reason = why
         bulk_update_with_history(locked, ParticipantCount, UPDATE_FIELDS, default_user=user)
-        _schedule_counts(locked, _("verifikasi"))
+        _schedule_counts(locked, reasons.VERIFIED)
     return locked
 
 
@@ -105,9 +109,9 @@ def participant_counts_return(*, counts, user, reason, expected_versions=None) -
             count.verified_by, count.verified_at = None, None
             count.version += 1
             count.updated_at = now
-            count._change_reason = (_("Dikembalikan: %(reason)s") % {"reason": reason})[:100]
+            count._change_reason = reasons.reason(reasons.RETURNED, reason)
         bulk_update_with_history(locked, ParticipantCount, UPDATE_FIELDS, default_user=user)
-        _schedule_counts(locked, _("dikembalikan"))
+        _schedule_counts(locked, reasons.RETURNED)
     return locked
 
 

@@ -1,6 +1,7 @@
 """Views of the writers: the entry grid, the import, the verification queue, the submission
-tracker and a cell's history. Every region in a URL, a form field or a file row goes through
-``regions.selectors`` (404 for what the user may not touch); the services re-check it."""
+tracker, a cell's history and the source discrepancies of an office. Every region in a URL, a form
+field or a file row goes through ``regions.selectors`` (404 for what the user may not touch); the
+services re-check it."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from regions.models import Region, Role
-from regions.selectors import can_edit_region, can_verify_region, user_has_role, user_is_admin
+from regions.models import Office, Region, Role
+from regions.selectors import can_edit_region, can_review_office, can_verify_region, user_has_role, user_is_admin
 from ucj_dashboard import params
+from ucj_dashboard.formats import format_number
 from ucj_dashboard.months import add_months
 from ucj_dashboard.params import ParamError
 
@@ -81,9 +83,9 @@ def entry_grid(request, code):
 def _flash_save(request, result):
     saved = result.created + result.updated
     if result.submitted:
-        messages.success(request, _("%(n)s angka diajukan ke verifikator.") % {"n": result.submitted})
+        messages.success(request, _("%(n)s angka diajukan ke verifikator.") % {"n": format_number(result.submitted)})
     if saved - result.submitted > 0:
-        messages.success(request, _("%(n)s angka disimpan.") % {"n": saved - result.submitted})
+        messages.success(request, _("%(n)s angka disimpan.") % {"n": format_number(saved - result.submitted)})
     if not saved:
         messages.info(request, _("Tidak ada perubahan."))
     for _plan, violation in result.warnings:
@@ -142,14 +144,14 @@ def _verification_decide(request):
         if action == "return":
             reason = params.text(request.POST.get("reason"), name="reason", max_length=REASON_LENGTH)
             participant_counts_return(counts=counts, user=request.user, reason=reason, expected_versions=versions)
-            messages.success(request, _("%(n)s angka dikembalikan ke Pemda.") % {"n": len(counts)})
+            messages.success(request, _("%(n)s angka dikembalikan ke Pemda.") % {"n": format_number(len(counts))})
         else:
             notes = {
                 c.pk: params.text(request.POST.get(f"note-{c.pk}"), name=f"note-{c.pk}", max_length=REASON_LENGTH)
                 for c in counts
             }
             participant_counts_verify(counts=counts, user=request.user, notes=notes, expected_versions=versions)
-            messages.success(request, _("%(n)s angka diverifikasi.") % {"n": len(counts)})
+            messages.success(request, _("%(n)s angka diverifikasi.") % {"n": format_number(len(counts))})
     except ValidationError as exc:
         _flash_errors(request, exc)
     return redirect("coverage:verification_queue")
@@ -228,7 +230,11 @@ def _import_apply(request):
         messages.success(
             request,
             _("Impor diterapkan: %(created)s angka baru, %(updated)s diubah, %(unchanged)s tidak berubah.")
-            % {"created": saved.created, "updated": saved.updated, "unchanged": saved.unchanged},
+            % {
+                "created": format_number(saved.created),
+                "updated": format_number(saved.updated),
+                "unchanged": format_number(saved.unchanged),
+            },
         )
         return redirect("coverage:import_counts")
     batch_ok = batch.status == ImportStatus.PREVIEWED
@@ -261,6 +267,20 @@ def import_template(request):
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="templat-ucj-{region.code}-{period:%Y-%m}.xlsx"'
     return response
+
+
+@login_required
+@require_GET
+def source_discrepancies(request, code):
+    """Where BPJS and Pemda disagree in an office's territory: its branch heads and verifiers (a Kanwil's
+    over its branches) and admins. Other roles: 403; another office's staff: 404 (not revealed)."""
+    user = request.user
+    _require(user_is_admin(user) or user_has_role(user, Role.BRANCH_HEAD) or user_has_role(user, Role.VERIFIER))
+    office = Office.objects.select_related("parent").filter(code=code).first()
+    if office is None or not can_review_office(user, office):
+        raise Http404(_("Kantor tidak ditemukan."))
+    page = selectors.source_discrepancies(office=office, end=_period_from(request))
+    return render(request, "coverage/entry/discrepancies.html", {"page": page, "office": office})
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from regions.models import Denominator, Region, SegmentGroup
+from ucj_dashboard.formats import format_number
 
 
 class Segment(models.TextChoices):
@@ -92,7 +93,7 @@ class ParticipantCount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.region.name} {self.period:%Y-%m} {self.segment} ({self.source}): {self.active}"
+        return f"{self.region.name} {self.period:%Y-%m} {self.segment} ({self.source}): {format_number(self.active)}"
 
 
 class ReportingStatus(models.TextChoices):
@@ -285,7 +286,7 @@ class EffectiveCount(models.Model):
         db_table = "coverage_effective_count"
 
     def __str__(self):
-        return f"{self.region_id} {self.period:%Y-%m} {self.segment} ({self.source}): {self.active}"
+        return f"{self.region_id} {self.period:%Y-%m} {self.segment} ({self.source}): {format_number(self.active)}"
 
 
 class LatestDenominator(models.Model):
@@ -309,4 +310,4 @@ class LatestDenominator(models.Model):
         db_table = "coverage_latest_denominator"
 
     def __str__(self):
-        return f"{self.region_id} {self.year} {self.segment_group}: {self.workers}"
+        return f"{self.region_id} {self.year} {self.segment_group}: {format_number(self.workers)}"

@@ -1,4 +1,8 @@
-"""Template filters for Indonesian formats: {{ n|angka }}, {{ p|persen }}, {{ x|rupiah }}."""
+"""Template filters for Indonesian formats: {{ n|angka }}, {{ p|persen }}, {{ x|rupiah }},
+{{ d|bertanda }} (+333), {{ p|persen_bertanda }} (+94,0%).
+
+Numbers are never localised by Django itself (``USE_THOUSAND_SEPARATOR = False``): a displayed
+figure goes through one of these, so ids, codes and years in values, URLs and attributes stay plain."""
 
 from django import template
 
@@ -20,6 +24,22 @@ def persen(value, decimals=2):
 @register.filter
 def pp(value):
     return formats.format_pp(value)
+
+
+@register.filter
+def bertanda(value, decimals=0):
+    return formats.format_signed(value, int(decimals))
+
+
+@register.filter
+def persen_bertanda(value, decimals=1):
+    """A relative difference with its sign, one decimal: {{ d|persen_bertanda }} -> +11,5%."""
+    return formats.format_growth(value, int(decimals))
+
+
+@register.simple_tag
+def pemisah_ribuan():
+    return formats.thousands_separator()
 
 
 @register.filter

@@ -1,5 +1,8 @@
 """Fixtures of the coverage tests.
 
+The entry tests' personas and denominators (``operator_jatim``, ``pangkalpinang``,
+``kota_malang_denominator``) use the real figures of DOMAIN.md.
+
 ``dash``: the dashboards' world, built from real inputs and computed by the engine (never snapshot
 rows written by hand): Kota Malang, June 2025 (DOMAIN.md): 134.167 active participants of 413.600
 workers = 32,44%; its own target (RPJMD) 41,23% = 176.753 participants, gap 42.586. In March it had
@@ -14,6 +17,7 @@ import pytest
 
 from coverage.engine import coverage_recompute
 from coverage.models import CategoryBand, ParticipantCount, SeriesKind, TargetSeries, TargetValue
+from regions.models import Denominator, Role, SegmentGroup, UserRole
 from tests.factories import current_snapshot, make_count, make_denominator
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -73,3 +77,40 @@ def dash_fixture(region_tree, offices):
     rows = {period: current_snapshot(r["35.73"], period) for period in KOTA_MALANG}
     rows["series"] = {"rpjmd": rpjmd, "rpjmn": rpjmn}
     return rows
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Personas are created per test; the production hasher would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def operator_jatim(django_user_model, region_tree):
+    """A provincial operator: writes every region of Jawa Timur (for name-variant imports)."""
+    user = django_user_model.objects.create_user(username="operator.jatim", password="x", first_name="Rina")
+    UserRole.objects.create(user=user, role=Role.OPERATOR, region=region_tree["35"])
+    return user
+
+
+@pytest.fixture
+def pangkalpinang(region_tree, admin_user):
+    """Kota Pangkalpinang, May 2025 (real): PU 24,286 of 47,010; BPU 4,754 of 23,416; total 70,426."""
+    region = region_tree["19.71"]
+    for group, workers in ((SegmentGroup.TOTAL, 70_426), (SegmentGroup.PU, 47_010), (SegmentGroup.BPU, 23_416)):
+        Denominator.objects.create(
+            region=region, year=2025, segment_group=group, workers=workers, source="Sakernas Agustus 2024"
+        )
+    return region
+
+
+@pytest.fixture
+def kota_malang_denominator(region_tree):
+    """Kota Malang: 134,167 participants = 32.44% implies ~413,600 employed (DOMAIN.md)."""
+    return Denominator.objects.create(
+        region=region_tree["35.73"],
+        year=2025,
+        segment_group=SegmentGroup.TOTAL,
+        workers=413_600,
+        source="Sakernas Agustus 2024",
+    )

@@ -98,3 +98,23 @@ def test_a_change_made_while_the_broker_is_down_is_kept_in_the_outbox(region_tre
 
     assert recompute_drain_outbox() == 1  # what the beat-driven drain does once Redis is back
     assert Snapshot.objects.get(region=kota, period=PERIOD, is_current=True).active_total == 4_754
+
+
+def test_a_web_process_can_queue_a_recompute_without_importing_the_tasks_module():
+    """gunicorn never imports coverage.tasks, and the outbox sends its task by name: Django start-up
+    must register it, or every save that schedules a recompute is a 500 (NotRegistered)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from ucj_dashboard.celery import app; "
+        "print(sorted(name for name in app.tasks if name.startswith('coverage.tasks.')))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ucj_dashboard.settings", "LOG_LEVEL": "WARNING"}
+    result = subprocess.run(  # noqa: S603 - a fresh interpreter, like a web process
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    registered = result.stdout.strip().splitlines()[-1]
+    assert "'coverage.tasks.recompute_requests'" in registered
+    assert "'coverage.tasks.drain_recompute_outbox'" in registered

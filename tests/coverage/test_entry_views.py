@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 
 from coverage.models import EntryStatus, ImportBatch, ImportStatus, ParticipantCount, ReportingPeriod
 from tests.conftest import PASSWORD
-from tests.coverage.test_entry_support import APRIL, MAY, _fast_password_hasher, cells, make_count  # noqa: F401
+from tests.factories import APRIL, MAY
+from tests.factories import make_pemda_count as make_count
+from tests.factories import pemda_cells as cells
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +41,16 @@ def test_the_home_page_sends_an_operator_to_their_grid(client, operator_kota_mal
 
 
 def test_the_grid_lists_the_region_and_its_children_with_last_month(client, operator_kota_malang, region_tree):
-    make_count(region_tree["35.73.01"], "PU", 24_286, period=APRIL)
+    make_count(region_tree["35.73.01"], "PU", 24_286, period=APRIL, status=EntryStatus.VERIFIED)
     response = _login(client, operator_kota_malang).get(GRID)
     assert response.status_code == 200
     assert [row.region.code for row in response.context["form"].rows] == ["35.73", "35.73.01", "35.73.02"]
     html = response.content.decode()
     assert '<label class="visually-hidden" for="id_35.73.01-PU-active">Blimbing PU peserta aktif</label>' in html
-    assert '<span class="prev" title="Bulan lalu">24.286</span>' in html
+    assert (
+        '<span class="prev" title="Bulan lalu, angka Pemda">24.286 <span class="source source-pemda">Pemda</span>'
+        "</span>" in html
+    )
 
 
 def test_the_grid_saves_indonesian_numbers_as_draft_then_submits(client, operator_kota_malang, region_tree):
@@ -108,12 +113,23 @@ def test_an_untouched_cell_changed_by_someone_else_does_not_conflict(client, ope
     }
 
 
-def test_a_tampered_form_cannot_write_outside_the_scope(client, operator_kota_malang, region_tree):
+def test_a_tampered_form_with_cells_of_another_region_saves_nothing_and_says_why(
+    client, operator_kota_malang, region_tree
+):
+    """Kabupaten Blitar's cells added to Kota Malang's grid: refused as a whole (the genuine change
+    posted with them too), with a message, not silently dropped."""
     _login(client, operator_kota_malang)
     page = client.get(GRID)
-    data = _grid_post(page, **{"35.05-PU-active": "999", "35.05-PU-version": "0", "save": "1"})
-    client.post(GRID, data)
-    assert not ParticipantCount.objects.filter(region__code="35.05").exists()
+    data = _grid_post(
+        page, **{"35.05-PU-active": "999", "35.05-PU-version": "0", "35.73-PU-active": "134.167", "save": "1"}
+    )
+    response = client.post(GRID, data)
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Formulir memuat sel yang tidak ada di tabel ini (35.05 PU); tidak ada yang disimpan. Muat ulang halaman."
+    ]
+    assert "Formulir memuat sel yang tidak ada di tabel ini (35.05 PU)" in response.content.decode()
+    assert not ParticipantCount.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -9,17 +9,11 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from coverage.entry.importer import counts_import, counts_template
+from coverage.entry.reasons import reason_label
 from coverage.models import EntryStatus, ParticipantCount, RecomputeRequest
-from tests.coverage.test_entry_support import (  # noqa: F401
-    APRIL,
-    MAY,
-    _fast_password_hasher,
-    cells,
-    kota_malang_denominator,
-    make_count,
-    operator_jatim,
-    pangkalpinang,
-)
+from tests.factories import APRIL, MAY
+from tests.factories import make_pemda_count as make_count
+from tests.factories import pemda_cells as cells
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +57,8 @@ def test_the_messy_csv_imports_after_a_dry_run_and_reimporting_changes_nothing(o
     assert count.note == "Pendaftaran massal APBD – Mei"
     assert count.entered_by == operator_jatim
     record = count.history.get()
-    assert (record.history_user, record.history_change_reason) == (operator_jatim, "Impor berkas kepesertaan mei.csv")
+    assert (record.history_user, record.history_change_reason) == (operator_jatim, "import:kepesertaan mei.csv")
+    assert reason_label(record.history_change_reason) == "Impor berkas kepesertaan mei.csv"
     assert not RecomputeRequest.objects.exists()  # drafts do not count in coverage
 
     again = counts_import(file=data, filename="kepesertaan mei.csv", user=operator_jatim, dry_run=False)
@@ -114,21 +109,21 @@ def test_rule_errors_block_the_whole_file(operator_kota_malang, region_tree, kot
     report = counts_import(file=data, filename="aturan.csv", user=operator_kota_malang, dry_run=False)
     assert [str(error) for error in report.errors] == [
         'Baris 3, kolom peserta_aktif ("500"): Peserta aktif (500) melebihi peserta terdaftar (400).',
-        'Baris 4, kolom peserta_aktif ("400000"): Total peserta aktif Kota Malang (420.000) melebihi batas 413.600 '
+        'Baris 4, kolom peserta_aktif ("400.000"): Total peserta aktif Kota Malang (420.000) melebihi batas 413.600 '
         "(100% penduduk bekerja, Sakernas Agustus 2024).",
     ]
     assert ParticipantCount.objects.count() == 0
 
 
 def test_warnings_need_acknowledgement_before_apply(operator_kota_malang, region_tree):
-    make_count(region_tree["35.73"], "PU", 100_000, period=APRIL)
+    make_count(region_tree["35.73"], "PU", 100_000, period=APRIL, status=EntryStatus.VERIFIED)
     data = b"kode_wilayah;periode;segmen;peserta_aktif\n35.73;2025-05;PU;145.000\n"
     report = counts_import(file=data, filename="lonjak.csv", user=operator_kota_malang, dry_run=False)
     message = (
-        "Peserta aktif PU Kota Malang berubah +45,0% dari bulan lalu (April 2025: 100.000 → 145.000), "
+        "Peserta aktif PU Kota Malang berubah +45,0% dari bulan lalu (April 2025, Pemda: 100.000 → 145.000), "
         "melebihi batas 25%."
     )
-    assert [str(w) for w in report.warnings] == [f'Baris 2, kolom peserta_aktif ("145000"): {message}']
+    assert [str(w) for w in report.warnings] == [f'Baris 2, kolom peserta_aktif ("145.000"): {message}']
     assert [e.reason for e in report.errors] == [
         "Ada peringatan yang belum dikonfirmasi; centang konfirmasi untuk menerapkan."
     ]

@@ -9,7 +9,6 @@ from openpyxl import Workbook
 
 from regions.models import Kind, Region
 from regions.resolver import RegionResolveError, RegionResolver, region_name_key
-from tests.coverage.test_entry_support import _fast_password_hasher, operator_jatim  # noqa: F401
 from tests.factories import make_region
 from ucj_dashboard import spreadsheets
 from ucj_dashboard.spreadsheets import MAX_COLUMNS, RowError, SpreadsheetError, parse_period, read_spreadsheet

@@ -1,5 +1,6 @@
-"""Validation rules: exact messages, thresholds and severities from admin, overrides, and the
-data left unchanged when a rule blocks."""
+"""Validation rules: exact messages, thresholds and severities from admin, overrides, the jump
+rules against the figures that counted (whatever their source), and the data left unchanged when a
+rule blocks."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from coverage.entry.services import participant_count_save
 from coverage.entry.validation import rule_override_save, validation_rules_ensure_defaults
-from coverage.models import EntryStatus, RuleCode, RuleOverride, Severity, ValidationRule
-from tests.coverage.test_entry_support import MAY, _fast_password_hasher, cells, make_count, pangkalpinang  # noqa: F401
+from coverage.models import EntryStatus, ParticipantCount, RuleCode, RuleOverride, Severity, Source, ValidationRule
+from tests.factories import MAY, make_region
+from tests.factories import make_pemda_count as make_count
+from tests.factories import pemda_cells as cells
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +21,12 @@ pytestmark = pytest.mark.django_db
 def _save(user, region, segment, values, version=0):
     return participant_count_save(
         region=region, period=MAY, segment=segment, values=values, user=user, expected_version=version
+    )
+
+
+def _bpjs(region, segment, active, period):
+    return ParticipantCount.objects.create(
+        region=region, period=period, segment=segment, source=Source.BPJS, status=EntryStatus.VERIFIED, active=active
     )
 
 
@@ -95,15 +104,52 @@ def test_an_admin_override_with_a_reason_lifts_a_denominator_error(admin_user, o
 
 def test_month_on_month_and_year_on_year_jumps_are_warnings(operator_kota_malang, region_tree):
     kota = region_tree["35.73"]
-    make_count(kota, "BPU", 10_000, period=date(2025, 4, 1))
-    make_count(kota, "BPU", 5_000, period=date(2024, 5, 1))
+    make_count(kota, "BPU", 10_000, period=date(2025, 4, 1), status=EntryStatus.VERIFIED)
+    make_count(kota, "BPU", 5_000, period=date(2024, 5, 1), status=EntryStatus.VERIFIED)
     count = _save(operator_kota_malang, kota, "BPU", {"active": 13_000})
     assert count.status == EntryStatus.DRAFT and count.active == 13_000
     assert [w.message for w in count.rule_warnings] == [
-        "Peserta aktif BPU Kota Malang berubah +30,0% dari bulan lalu (April 2025: 10.000 → 13.000), "
+        "Peserta aktif BPU Kota Malang berubah +30,0% dari bulan lalu (April 2025, Pemda: 10.000 → 13.000), "
         "melebihi batas 25%.",
-        "Peserta aktif BPU Kota Malang berubah +160,0% dari tahun lalu (Mei 2024: 5.000 → 13.000), melebihi batas 50%.",
+        "Peserta aktif BPU Kota Malang berubah +160,0% dari tahun lalu (Mei 2024, Pemda: 5.000 → 13.000), "
+        "melebihi batas 50%.",
     ]
+
+
+def test_a_pemda_jump_against_last_months_bpjs_figure_warns(admin_user):
+    """Badung, a month from BPJS then one from the Pemda: +94% passed unseen when only earlier Pemda
+    entries were compared."""
+    badung = make_region("51.03", "Kabupaten Badung")
+    _bpjs(badung, "PU", 100_000, date(2025, 4, 1))
+    count = _save(admin_user, badung, "PU", {"active": 194_000})
+    assert [w.message for w in count.rule_warnings] == [
+        "Peserta aktif PU Kabupaten Badung berubah +94,0% dari bulan lalu (April 2025, BPJS: 100.000 → 194.000), "
+        "melebihi batas 25%."
+    ]
+
+
+def test_a_pemda_jump_against_last_years_bpjs_figure_warns(admin_user):
+    badung = make_region("51.03", "Kabupaten Badung")
+    _bpjs(badung, "BPU", 20_000, date(2024, 5, 1))
+    count = _save(admin_user, badung, "BPU", {"active": 34_000})
+    assert [w.rule for w in count.rule_warnings] == [RuleCode.YOY_CHANGE]
+    assert "(Mei 2024, BPJS: 20.000 → 34.000)" in count.rule_warnings[0].message
+
+
+def test_jumps_compare_with_the_figure_that_counted_not_an_overridden_pemda_entry(operator_kota_malang, region_tree):
+    """April has both a BPJS figure (counted) and a Pemda one (kept beside it): May's Pemda figure is
+    compared with BPJS's 100.000 (+10%, no warning), not with the Pemda 60.000 (+83%)."""
+    kota = region_tree["35.73"]
+    _bpjs(kota, "PU", 100_000, date(2025, 4, 1))
+    make_count(kota, "PU", 60_000, period=date(2025, 4, 1), status=EntryStatus.VERIFIED)
+    assert _save(operator_kota_malang, kota, "PU", {"active": 110_000}).rule_warnings == []
+
+
+def test_drafts_and_returned_entries_are_not_compared(operator_kota_malang, region_tree):
+    kota = region_tree["35.73"]
+    make_count(kota, "BPU", 4_000, period=date(2025, 4, 1), status=EntryStatus.DRAFT)
+    make_count(kota, "BPU", 4_000, period=date(2024, 5, 1), status=EntryStatus.RETURNED)
+    assert _save(operator_kota_malang, kota, "BPU", {"active": 9_000}).rule_warnings == []
 
 
 def test_small_changes_below_the_minimum_difference_are_not_flagged(operator_kota_malang, region_tree):
@@ -111,7 +157,7 @@ def test_small_changes_below_the_minimum_difference_are_not_flagged(operator_kot
         code=RuleCode.MOM_CHANGE, severity=Severity.WARNING, threshold=Decimal(25), min_difference=50
     )
     desa = region_tree["35.73.01.1001"]
-    make_count(desa, "PU", 100, period=date(2025, 4, 1))
+    make_count(desa, "PU", 100, period=date(2025, 4, 1), status=EntryStatus.SUBMITTED)
     assert _save(operator_kota_malang, desa, "PU", {"active": 140}).rule_warnings == []
     assert len(_save(operator_kota_malang, desa, "PU", {"active": 151}, version=1).rule_warnings) == 1
 

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import override as translation_override
 
 from coverage.engine import period_close, period_reopen
 from coverage.entry.reminders import submission_reminders_send
@@ -13,7 +14,9 @@ from coverage.entry.selectors import count_history_rows, submission_tracker_rows
 from coverage.entry.services import participant_count_save, participant_counts_submit
 from coverage.entry.verification import participant_counts_return, participant_counts_verify
 from coverage.models import EntryStatus, ParticipantCount, RecomputeRequest, ReminderKind, SubmissionReminder
-from tests.coverage.test_entry_support import APRIL, MAY, _fast_password_hasher, cells, make_count  # noqa: F401
+from tests.factories import APRIL, MAY
+from tests.factories import make_pemda_count as make_count
+from tests.factories import pemda_cells as cells
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +107,7 @@ def test_a_verifier_returns_with_a_reason_and_the_operator_resubmits(
     participant_counts_return(counts=[count], user=verifier_malang, reason="BPU turun tanpa penjelasan")
     count.refresh_from_db()
     assert (count.status, count.return_reason) == (EntryStatus.RETURNED, "BPU turun tanpa penjelasan")
-    assert count.history.first().history_change_reason == "Dikembalikan: BPU turun tanpa penjelasan"
+    assert count.history.first().history_change_reason == "returned:BPU turun tanpa penjelasan"
 
     with pytest.raises(ValidationError) as error:
         participant_counts_verify(counts=[count], user=verifier_malang)
@@ -126,7 +129,7 @@ def test_a_jump_needs_an_explained_jump_note_before_verification(verifier_malang
         participant_counts_verify(counts=[count], user=verifier_malang)
     assert error.value.messages == [
         'Isi catatan "lonjakan dijelaskan" untuk Kota Malang BPU Mei 2025 sebelum memverifikasi: Peserta aktif '
-        "BPU Kota Malang berubah +125,0% dari bulan lalu (April 2025: 4.000 → 9.000), melebihi batas 25%."
+        "BPU Kota Malang berubah +125,0% dari bulan lalu (April 2025, Pemda: 4.000 → 9.000), melebihi batas 25%."
     ]
     count.refresh_from_db()
     assert count.status == EntryStatus.SUBMITTED
@@ -135,9 +138,7 @@ def test_a_jump_needs_an_explained_jump_note_before_verification(verifier_malang
     )
     count.refresh_from_db()
     assert (count.status, count.note) == (EntryStatus.VERIFIED, "Pendaftaran massal APBD 5.000 pekerja rentan")
-    assert count.history.first().history_change_reason == (
-        "Diverifikasi; lonjakan dijelaskan: Pendaftaran massal APBD 5.000 pekerja rentan"
-    )
+    assert count.history.first().history_change_reason == ("verified_jump:Pendaftaran massal APBD 5.000 pekerja rentan")
 
 
 def test_only_the_branch_verifier_of_the_region_may_verify(verifier_malang, operator_kota_malang, region_tree):
@@ -217,3 +218,38 @@ def test_the_reminder_command_runs_the_beat_task(operator_kab_blitar, capsys):
     call_command("send_submission_reminders", "--today", "2025-06-12")
     assert capsys.readouterr().out.strip() == "Pengingat terkirim: 1"
     assert len(mail.outbox) == 1
+
+
+def test_reasons_are_stored_as_codes_and_read_in_the_readers_language(
+    client, operator_kota_malang, verifier_malang, region_tree
+):
+    """A change made in English reads the same as one made in Indonesian: the history stores codes
+    and the history page translates them (before, "Diajukan" was stored and tested as a word)."""
+    from django.urls import reverse
+
+    from coverage.entry.services import CellChange, entry_grid_save
+
+    kota = region_tree["35.73"]
+    with translation_override("en"):
+        entry_grid_save(
+            region=kota,
+            period=MAY,
+            user=operator_kota_malang,
+            changes=[CellChange(kota, MAY, "PU", {"active": 134_167}, expected_version=0)],
+            submit=True,
+        )
+    count = ParticipantCount.objects.get(region=kota, period=MAY, segment="PU")
+    participant_counts_verify(counts=[count], user=verifier_malang, notes={count.pk: "Pendaftaran massal APBD"})
+    stored = list(count.history.order_by("history_id").values_list("history_change_reason", flat=True))
+    assert stored == ["entry.grid_submit", "verified_jump:Pendaftaran massal APBD"]
+
+    client.force_login(verifier_malang)
+    url = reverse("coverage:count_history", kwargs={"pk": count.pk})
+    rows = client.get(url).context["rows"]
+    assert [row["reason"] for row in rows] == [
+        "Diverifikasi; lonjakan dijelaskan: Pendaftaran massal APBD",
+        "Entri tabel dan pengajuan",
+    ]
+    client.cookies["django_language"] = "en"
+    html = client.get(url).content.decode()
+    assert "<td>Grid entry and submission</td>" in html

@@ -63,26 +63,43 @@ def test_a_month_goes_from_the_pemda_grid_through_verification_to_the_branch_das
     operator = browse()
     page = operator.login("operator.kotamalang")
     page.goto(url("coverage:entry_grid", code="35.73", query="periode=2025-06"))
-    assert "Entri jumlah peserta Kota Malang — Juni 2025" in visible_text(page)
+    text = visible_text(page)
+    assert "Entri jumlah peserta Kota Malang — Juni 2025" in text
+    assert "131.167 BPJS" in text  # last month's figure that counted, from BPJS, beside the input
     page.fill("#id_35\\.73-PU-active", "134167")
     page.press("#id_35\\.73-PU-active", "Tab")
     assert page.input_value("#id_35\\.73-PU-active") == "134.167"  # Indonesian thousands dot on blur
+    page.fill("#id_35\\.73-BPU-active", "4754")
     operator.screenshot("06-entri-data")
     with page.expect_navigation():
         page.click("button[name=submit]")
-    assert "1 angka diajukan ke verifikator." in visible_text(page)
+    assert "2 angka diajukan ke verifikator." in visible_text(page)
     count = ParticipantCount.objects.get(region=kota, period=JUNE, segment="PU")
+    bpu = ParticipantCount.objects.get(region=kota, period=JUNE, segment="BPU")
     assert (count.active, count.status, count.source) == (134_167, EntryStatus.SUBMITTED, "pemda")
+    # Every real database has ids past 999; the test database starts them at 100,000.
+    assert count.pk > 100_000 and bpu.pk > 100_000
     operator.assert_clean()
 
     verifier = browse()
     page = verifier.login("verifikator.malang")
     assert "Kota Malang — Juni 2025" in visible_text(page)
     assert "134.167" in visible_text(page)
+    assert page.get_attribute(f"#c-{count.pk}", "value") == str(count.pk)  # never "100.023"
     verifier.screenshot("07-antrean-verifikasi")
+    # Return BPU with a reason (PU unticked), then verify PU.
+    page.uncheck(f"#c-{count.pk}")
+    page.fill("input[name=reason]", "BPU belum termasuk pekerja rentan APBD")
+    with page.expect_navigation():
+        page.click("button[value=return]")
+    assert "1 angka dikembalikan ke Pemda." in visible_text(page)
+    bpu.refresh_from_db()
+    assert (bpu.status, bpu.return_reason) == (EntryStatus.RETURNED, "BPU belum termasuk pekerja rentan APBD")
     with page.expect_navigation():
         page.click("button[value=verify]")
     assert "1 angka diverifikasi." in visible_text(page)
+    count.refresh_from_db()
+    assert count.status == EntryStatus.VERIFIED
     verifier.assert_clean()
 
     def recomputed_verified():
@@ -101,6 +118,22 @@ def test_a_month_goes_from_the_pemda_grid_through_verification_to_the_branch_das
     _charts_drawn(head, ["tren", "segmen", "cabang", "wilayah"])
     head.screenshot("05-dasbor-cabang")
     head.assert_clean()
+
+
+def test_typing_in_a_cell_bpjs_already_reported_says_at_once_which_figure_counts(browse, world):
+    """Kabupaten Malang's June PU came from BPJS (186.000): the grid shows it beside the input and,
+    while the admin types a Pemda figure, says that the BPJS figure counts and the difference."""
+    admin = browse()
+    page = admin.login("admin")
+    page.goto(url("coverage:entry_grid", code="35.07", query="periode=2025-06"))
+    assert "BPJS 186.000 (dihitung)" in visible_text(page)
+    page.fill("#id_35\\.07-PU-active", "190000")
+    assert page.inner_text(".bpjs-live") == (
+        "Kabupaten Malang PU peserta aktif: Angka BPJS 186.000 sudah ada untuk sel ini dan angka itulah yang "
+        "dihitung; angka Pemda disimpan sebagai pembanding (selisih +4.000)."
+    )
+    assert page.inner_text("#id_35\\.07-PU-active-bpjs .bpjs-diff") == "selisih +4.000 (+2,2%)"
+    admin.assert_clean()
 
 
 def test_the_dashboards_draw_every_chart_and_the_map(browse, world):

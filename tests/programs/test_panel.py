@@ -56,6 +56,7 @@ def test_batches_ending_within_60_days_of_the_month_shown_are_listed(demo):
     # From 30 November 2026: November and December 2026 end within 60 days; the planned 2027 batch does not count.
     assert ending == {
         ("35.07", date(2026, 12, 1)),
+        ("13.11", date(2026, 12, 1)),
         ("35.73", date(2026, 11, 1)),
         ("33.16", date(2026, 11, 1)),
         ("63.10", date(2026, 12, 1)),

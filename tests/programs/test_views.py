@@ -127,6 +127,15 @@ def test_the_batch_form_records_the_target_population_and_the_list_shows_realisa
     assert "1.250 dari 5.000 (25,00%)" in listing.content.decode()
 
 
+def test_the_saved_message_prints_workers_and_months_the_indonesian_way(client, operator_kota_malang, catalogue):
+    """Not "6900 (2026-01..2026-12)": the batch's name in messages uses the formats of the pages."""
+    client.force_login(operator_kota_malang)
+    data = _batch_post(catalogue, workers="6.900", start_month="2026-01", end_month="2026-12")
+    response = client.post(reverse("programs:batch_create", kwargs={"code": "35.73"}), data, follow=True)
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.endswith(": 6.900 (Januari–Desember 2026) disimpan."), message
+
+
 def test_an_operator_may_record_for_a_kelurahan_of_their_city(client, operator_kota_malang, catalogue):
     client.force_login(operator_kota_malang)
     data = _batch_post(catalogue, region="35.73.01.1001")

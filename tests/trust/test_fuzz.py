@@ -48,6 +48,7 @@ PARAMETERS = {
     "coverage:count_history": [],
     "coverage:verification_queue": ["periode", "group", "count", "action", "reason", "v-1", "note-1"],
     "coverage:submission_tracker": ["periode", "action", "reason"],
+    "coverage:source_discrepancies": ["periode"],
     "coverage:import_counts": ["batch", "acknowledge", "submit", "file"],
     "coverage:import_template": ["wilayah", "periode"],
     "programs:index": [],

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from coverage.models import ParticipantCount, Snapshot
-from regions.models import Level, Region
+from regions.models import Denominator, Level, Region
+from ucj_dashboard.postgres import tables_analyze
 
 SYNTHETIC = "synthetic"
 
@@ -69,7 +70,6 @@ class Command(BaseCommand):
                 """,
                 [SYNTHETIC, year, year, months],
             )
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE coverage_participantcount")
-            cursor.execute("ANALYZE regions_denominator")
+        # Fresh statistics for everything this command wrote or emptied (autovacuum may be off).
+        tables_analyze(ParticipantCount, ParticipantCount.history.model, Denominator, Snapshot, Region)
         self.stdout.write(f"{rows} count rows in {time.perf_counter() - started:.1f} s.")

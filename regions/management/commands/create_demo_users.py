@@ -9,6 +9,7 @@ DEMO_USERS = [
     # username, full name, role, region code, office code
     ("admin", "Admin UCJ", Role.ADMIN, None, None),
     ("kacab.malang", "Kepala Cabang Malang", Role.BRANCH_HEAD, None, "KC-MALANG"),
+    ("kacab.kepanjen", "Kepala Cabang Malang Kepanjen", Role.BRANCH_HEAD, None, "KC-KEPANJEN"),
     ("kakanwil.jatim", "Kepala Kanwil Jawa Timur", Role.BRANCH_HEAD, None, "KW-JATIM"),
     ("verifikator.malang", "Verifikator Cabang Malang", Role.VERIFIER, None, "KC-MALANG"),
     ("operator.kotamalang", "Operator Disnaker Kota Malang", Role.OPERATOR, "35.73", None),
