@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from regions.resolver import RegionResolveError, RegionResolver
 from regions.selectors import can_edit_region
 from ucj_dashboard.formats import NumberFormatError, parse_number
-from ucj_dashboard.spreadsheets import RowError, SpreadsheetError, parse_period, read_spreadsheet
+from ucj_dashboard.spreadsheets import RowError, SpreadsheetError, frame_records, parse_period, read_spreadsheet
 
 from . import services
 from .models import BatchStatus, FundedBatch, FundingScheme, Package, WorkerCategory
@@ -262,7 +262,7 @@ def batches_import(*, file, filename, user, dry_run=True, root=None) -> BatchImp
         "package": _Lookup(Package.objects.filter(segment="BPU")),
     }
     batches = []
-    for number, record in zip(frame.index, frame.to_dict("records"), strict=True):
+    for number, record in frame_records(frame):
         batch = _batch_from_row(number, record, resolver=resolver, lookups=lookups, errors=report.errors)
         if batch is not None:
             batches.append((number, batch))

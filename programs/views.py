@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from regions.models import Region
 from regions.selectors import can_edit_region, home_office, home_region, territory_regions
+from ucj_dashboard import params
 from ucj_dashboard.formats import format_number
 
 from . import charts, selectors, services
@@ -60,7 +61,7 @@ def _simulator_form(request):
     initial = {"region": suggested[0].code if suggested else "", "package": package, "months": 12, "workers": 1000}
     if set(request.GET) <= {"region"}:
         # A link from a dashboard names the region only: show the form for it, nothing computed yet.
-        initial["region"] = request.GET.get("region", initial["region"])
+        initial["region"] = params.text(request.GET.get("region"), name="region", default=initial["region"])
         return SimulatorForm(initial=initial), suggested
     return SimulatorForm(request.GET, initial=initial), suggested
 
@@ -110,7 +111,8 @@ def simulator_export(request):
 @login_required
 def batch_list(request, code):
     region = get_object_or_404(Region, code=code)
-    page = Paginator(selectors.batches_for_region(region=region), 50).get_page(request.GET.get("halaman"))
+    number = params.integer(request.GET.get("halaman"), name="halaman", minimum=1, maximum=1_000_000, default=1)
+    page = Paginator(selectors.batches_for_region(region=region), 50).get_page(number)
     context = {"region": region, "page": page, "can_edit": can_edit_region(request.user, region)}
     return render(request, "programs/batch_list.html", context)
 

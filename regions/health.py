@@ -35,12 +35,10 @@ def _database():
     return {"ok": True}
 
 
-def _redis_client():
+def _redis_client(url):
     import redis
 
-    return redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-    )
+    return redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS)
 
 
 def _redis_and_worker(now):
@@ -49,10 +47,10 @@ def _redis_and_worker(now):
     import redis
 
     try:
-        client = _redis_client()
-        client.ping()
-        # Read the heartbeat straight from Redis with a short timeout (the cache client has none).
-        raw = client.get(cache.make_key(HEARTBEAT_KEY))
+        if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+            _redis_client(settings.CELERY_BROKER_URL).ping()  # the broker's database
+        # The heartbeat is in the cache's database; read straight from Redis with a short timeout.
+        raw = _redis_client(settings.CACHE_REDIS_URL).get(cache.make_key(HEARTBEAT_KEY))
     except redis.RedisError as exc:
         return {"ok": False, "error": type(exc).__name__}, {"ok": False, "error": "redis"}
     if raw is None:

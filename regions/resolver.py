@@ -1,7 +1,10 @@
 """Turning the codes and names written in a spreadsheet into regions within a user's scope.
 
 Codes are exact; names are matched in their common variants ("Kab. Malang", "KABUPATEN MALANG",
-"KAB MALANG", "Kota Malang") within the user's scope.
+"KAB MALANG", "Kota Malang") within the user's scope. A name that states its kind matches only
+regions of that kind ("Kabupaten Malang" is never Kota Malang; a kecamatan may be written for a
+distrik, the same unit), and a name that exists only outside the scope is reported as out of
+scope, never written to a region of the scope that shares its base name.
 """
 
 import re
@@ -9,7 +12,7 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
-from .models import Kind, Level, Region
+from .models import Kind, Region
 from .selectors import can_edit_region, regions_filter_editable
 
 _PREFIXES = [
@@ -28,15 +31,13 @@ _PREFIXES = [
     ("kel", Kind.KELURAHAN),
     ("desa", Kind.DESA),
 ]
-_KIND_LEVEL = {
-    Kind.PROVINCE: Level.PROVINCE,
-    Kind.KABUPATEN: Level.REGENCY,
-    Kind.KOTA: Level.REGENCY,
-    Kind.KECAMATAN: Level.DISTRICT,
-    Kind.DISTRIK: Level.DISTRICT,
-    Kind.KELURAHAN: Level.VILLAGE,
-    Kind.DESA: Level.VILLAGE,
-}
+# One unit under two names: a kecamatan is called a distrik in Papua. Every other kind is its own:
+# "Kota Malang" and "Kabupaten Malang" are two regions, never one for the other.
+_SAME_UNIT = {Kind.DISTRIK: Kind.KECAMATAN}
+
+
+def _unit(kind):
+    return _SAME_UNIT.get(kind, kind)
 
 
 def region_name_key(name) -> tuple[str | None, str]:
@@ -118,13 +119,10 @@ class RegionResolver:
 
     @staticmethod
     def _narrow(candidates, kind):
+        """The candidates of the kind the name states; a name without a prefix keeps them all."""
         if kind is None:
             return candidates
-        level = _KIND_LEVEL.get(kind)
-        exact = [r for r in candidates if r.kind == kind]
-        if exact:
-            return exact
-        return [r for r in candidates if r.level == level]
+        return [region for region in candidates if _unit(region.kind) == _unit(kind)]
 
     def _resolve_name(self, name):
         kind, base = region_name_key(name)
@@ -140,9 +138,18 @@ class RegionResolver:
                 _("Nama wilayah %(name)s ambigu (%(candidates)s); isi kode_wilayah.")
                 % {"name": name, "candidates": listed}
             )
-        outside = self._narrow(
-            [r for r in Region.objects.filter(name__icontains=base) if region_name_key(r.name)[1] == base], kind
+        # Nothing of that name and kind in scope: if it exists elsewhere, say so (never write it there).
+        elsewhere = self._narrow(
+            [
+                region
+                for region in Region.objects.filter(is_active=True, name__icontains=base)
+                if region_name_key(region.name)[1] == base and not self.check(self.user, region)
+            ],
+            kind,
         )
-        if outside:
-            return self._in_scope(sorted(outside, key=lambda r: r.level)[0])
+        if elsewhere:
+            region = min(elsewhere, key=lambda r: (r.level, r.code))
+            raise RegionResolveError(
+                _("Wilayah %(region)s di luar wilayah kewenangan Anda.") % {"region": region_label(region)}
+            )
         raise RegionResolveError(_("Nama wilayah %(name)s tidak dikenal.") % {"name": name})

@@ -1,6 +1,9 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -10,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+
+from ucj_dashboard import params
 
 from . import two_factor
 from .forms import AppCodeForm, ReplaceDeviceForm, SignInCodeForm
@@ -25,6 +30,17 @@ def _first_reversible(*candidates):
         except NoReverseMatch:
             continue
     return reverse("admin:index")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page. A signed-in user is sent on at once, and a ``next`` that points back at
+    this page is ignored (with it Django would redirect to itself and raise: a 500)."""
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        url = super().get_redirect_url()
+        return "" if url and urlsplit(url).path == self.request.path else url
 
 
 @login_required
@@ -47,7 +63,7 @@ def home(request):
 @login_required
 def region_search(request):
     """Small JSON lookup for region pickers: code prefix or name."""
-    term = request.GET.get("q", "").strip()
+    term = params.text(request.GET.get("q"), name="q", max_length=100)
     if len(term) < 2:
         return JsonResponse({"results": []})
     results = [{"code": r.code, "name": r.name, "level": r.get_level_display()} for r in regions_search(term=term)]
@@ -76,7 +92,9 @@ def login_locked(request, credentials=None, *args, **kwargs):
 
 def _next_url(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path of this site only: redirect() would take "²" or "home" for a view name (NoReverseMatch, a 500).
+    host, https = {request.get_host()}, request.is_secure()
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=host, require_https=https):
         return target
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 

@@ -171,10 +171,18 @@ def parse_number(text, *, integer=True):
 # Spreadsheet formula triggers (OWASP "CSV injection"): exported text starting with these is escaped.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
+# A trigger right after a character some spreadsheet may split a CSV line on (a reader set to ","
+# splits "x,=1+2,y" into three cells even when the field is quoted), unless what follows is a plain
+# number ("32,-1" stays as it is).
+_INNER_FORMULA = re.compile(r'([,;\t\r\n]"*)(?=[=+\-@])(?![+-]?\d+(?:[.,]\d+)?(?:[,;\t\r\n"]|$))')
 
 
 def safe_cell(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
+    """Text a spreadsheet would run as a formula gets an apostrophe before the trigger; numbers stay
+    numbers. The cell is judged as a whole: a trigger after an inner separator is escaped too."""
+    if not isinstance(value, str):
+        return value
+    if _PLAIN_NUMBER.match(value):
+        return value
+    value = _INNER_FORMULA.sub(r"\1'", value)
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value

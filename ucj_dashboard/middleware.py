@@ -1,7 +1,10 @@
-"""Project middleware: the Indonesian-first language rule and the security headers Django 5.2 does
-not set by itself."""
+"""Project middleware: the Indonesian-first language rule, the security headers Django 5.2 does
+not set by itself, and the refusal of NUL characters in requests."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .params import ParamError
 
 
 class ContentSecurityPolicyMiddleware:
@@ -37,3 +40,28 @@ class IndonesianFirstMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path, the query string or an url-encoded form is a 400.
+
+    PostgreSQL cannot store NUL in text and psycopg2 refuses it in a query (a server error), and no
+    legitimate input carries one. Views parse their parameters with ``ucj_dashboard.params``, which
+    refuses NUL too; this guard also covers what no view of ours reads (Django admin's search, the
+    names of parameters). Runs after authentication, so the 400 page has its layout.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        data = [request.GET]
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            data.append(request.POST)
+        if "\x00" in request.path or any(_has_nul(query) for query in data):
+            raise ParamError(_("Permintaan memuat karakter yang tidak diizinkan (NUL)."))
+        return self.get_response(request)
+
+
+def _has_nul(query):
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())

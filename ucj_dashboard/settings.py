@@ -2,11 +2,13 @@
 
 With nothing set the product runs anywhere: a SQLite file, tasks executed in-process and a
 local-memory cache. ``DATABASE_URL`` switches to PostgreSQL, ``REDIS_URL`` to Redis as the
-Celery broker and the cache (with a real worker). Malformed values fail at start-up.
+Celery broker and (in the paired database) the cache, with a real worker. Malformed values fail at
+start-up.
 """
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "regions.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ucj_dashboard.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ucj_dashboard.middleware.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -151,14 +154,31 @@ if DATABASE_REPLICA_URL:
     DATABASE_ROUTERS = ["ucj_dashboard.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# CACHE
+# REDIS
+# REDIS_URL (database n) is the Celery broker's. The cache uses the other database of the pair
+# (n XOR 1: 0 and 1, 2 and 3, ... 14 and 15) unless CACHE_REDIS_URL names one: clearing the cache
+# must never drop queued tasks (docs/OPERATIONS.md, "Redis"). CELERY_BROKER_URL may name another broker.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+
+
+def redis_pair_url(url):
+    """The same Redis server, the other database of the pair: redis://h:6379/0 -> redis://h:6379/1."""
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or "0"
+    if parts.scheme not in ("redis", "rediss") or not database.isdigit():
+        raise ImproperlyConfigured(f"Set CACHE_REDIS_URL: no database pair can be derived from REDIS_URL {url!r}")
+    return urlunsplit(parts._replace(path=f"/{int(database) ^ 1}"))
+
+
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL") or (redis_pair_url(REDIS_URL) if REDIS_URL else "")
+
+# CACHE
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             # A Redis outage makes pages slower, never broken (ucj_dashboard/cache.py).
             "BACKEND": "ucj_dashboard.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ucj"),
             "TIMEOUT": 60 * 60,
@@ -170,7 +190,7 @@ else:
 # CELERY
 # With REDIS_URL: Redis is the broker and a worker runs the tasks. Without it, tasks run
 # in-process so the product works with nothing installed.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -179,8 +199,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# A save must not hang while the broker is down: its recompute waits in the outbox instead.
+# A save must not hang while the broker is down or hung (accepts connections, never answers): every
+# socket operation gives up after 2 s, and the recompute waits in the outbox instead. Workers are
+# unaffected: they poll with BRPOP timeouts of 1 s.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 

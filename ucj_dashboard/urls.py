@@ -6,7 +6,7 @@ from regions import views as region_views
 
 urlpatterns = [
     path("", region_views.home, name="home"),
-    path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("masuk/", region_views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     # Two-factor sign-in (regions/two_factor.py): the second step, and the user's own security page.
     path("akun/kode-masuk/", region_views.two_factor_verify, name="two_factor_verify"),
@@ -26,3 +26,6 @@ urlpatterns = [
     path("", include("coverage.urls")),
     path("program/", include("programs.urls")),
 ]
+
+# A malformed parameter (ucj_dashboard.params.ParamError) is a 400 with its Indonesian reason.
+handler400 = "ucj_dashboard.errors.bad_request"

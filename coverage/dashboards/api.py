@@ -11,37 +11,57 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from regions.models import Office, Region
+from ucj_dashboard import params
+from ucj_dashboard.params import ParamError
+
 from ..models import SubjectLevel
-from .filters import parse_period
 from .rows import cached, current_snapshots, snapshot_rows
 
 API_MAX_LIMIT = 1000
+API_MAX_OFFSET = 10_000_000
+# Rows are cached in blocks of this many, whatever the page size and offset asked for: the cache
+# holds each filtered list at most once (never one entry per offset), and a page is cut from at
+# most two blocks.
+API_BLOCK = 1000
 
 
 def snapshot_page(*, level=None, parent=None, code=None, office=None, period=None, limit=500, offset=0):
-    """Current snapshot rows for the read-only API, filtered and paginated (newest month first)."""
+    """Current snapshot rows for the read-only API, filtered and paginated (newest month first).
+
+    The filters must be validated values (codes that exist): they are part of the cache keys.
+    """
     limit = max(1, min(limit, API_MAX_LIMIT))
     offset = max(0, offset)
+    filters = (level, parent, code, office, period)
 
-    def compute():
-        scope = current_snapshots()
+    def scope():
+        rows = current_snapshots()
         if level is not None:
-            scope = scope.filter(level=level)
+            rows = rows.filter(level=level)
         if parent:
-            scope = scope.filter(Q(parent_region__code=parent) | Q(parent_office__code=parent))
+            rows = rows.filter(Q(parent_region__code=parent) | Q(parent_office__code=parent))
         if code:
-            scope = scope.filter(region__code=code)
+            rows = rows.filter(region__code=code)
         if office:
-            scope = scope.filter(office__code=office)
+            rows = rows.filter(office__code=office)
         if period:
-            scope = scope.filter(period=period)
-        total = scope.count()
-        page = scope.order_by("-period", "level", "region__code", "office__code")[offset : offset + limit]
-        return {"count": total, "rows": snapshot_rows(page)}
+            rows = rows.filter(period=period)
+        return rows.order_by("-period", "level", "region__code", "office__code")
 
-    result = cached("api", level, parent, code, office, period, limit, offset, compute=compute)
-    rows = sorted(result["rows"], key=lambda r: (-r["period"].toordinal(), r["level"], r["code"]))
-    return {"count": result["count"], "limit": limit, "offset": offset, "rows": rows}
+    def block(number):
+        return snapshot_rows(scope()[number * API_BLOCK : (number + 1) * API_BLOCK])
+
+    total = cached("api-count", *filters, compute=lambda: scope().count())
+    rows = []
+    if offset < total:
+        first, last = offset // API_BLOCK, (min(offset + limit, total) - 1) // API_BLOCK
+        for number in range(first, last + 1):
+            rows += cached("api-rows", *filters, number, compute=lambda number=number: block(number))
+        start = offset - first * API_BLOCK
+        rows = rows[start : start + limit]
+    rows = sorted(rows, key=lambda r: (-r["period"].toordinal(), r["level"], r["code"]))
+    return {"count": total, "limit": limit, "offset": offset, "rows": rows}
 
 
 ROW_FIELDS = (
@@ -72,31 +92,35 @@ def _api_row(row):
     return out
 
 
-def _int(params, name, default=None):
-    value = params.get(name, "")
-    if value == "":
-        return default
-    if not value.isdigit():
-        raise ValueError(_("Parameter %(name)s harus bilangan bulat.") % {"name": name})
-    return int(value)
-
-
-def _filters(params):
-    level = _int(params, "tingkat")
-    if level is not None and level not in SubjectLevel.values:
-        raise ValueError(_("Tingkat tidak dikenal: %(level)s.") % {"level": level})
-    period = parse_period(params.get("periode"))
-    if params.get("periode") and period is None:
-        raise ValueError(_("Periode harus berformat YYYY-MM, misalnya 2025-05."))
+def _filters(query):
+    """The API's parameters, parsed (``ucj_dashboard.params``); a code must name a region or office
+    that exists, so that only real codes become cache keys. Raises ``ParamError`` (a 400)."""
+    limit = params.integer(query.get("batas"), name="batas", minimum=1, maximum=API_MAX_LIMIT, default=500, cap=True)
     return {
-        "level": level,
-        "parent": params.get("induk", "").strip() or None,
-        "code": params.get("kode", "").strip() or None,
-        "office": params.get("kantor", "").strip() or None,
-        "period": period,
-        "limit": _int(params, "batas", 500),
-        "offset": _int(params, "mulai", 0),
+        "level": params.level(query.get("tingkat"), choices=SubjectLevel.values),
+        "parent": _parent(query.get("induk")),
+        "code": _existing(Region, params.region_code(query.get("kode"), name="kode"), "kode"),
+        "office": _existing(Office, params.office_code(query.get("kantor"), name="kantor"), "kantor"),
+        "period": params.period(query.get("periode")),
+        "limit": limit,
+        "offset": params.integer(query.get("mulai"), name="mulai", minimum=0, maximum=API_MAX_OFFSET, default=0),
     }
+
+
+def _parent(value):
+    """``induk``: a region code (that region's children) or an office code (a Kanwil's branches)."""
+    code = params.text(value, name="induk", max_length=30)
+    if not code:
+        return None
+    if params.is_region_code(code):
+        return _existing(Region, code, "induk")
+    return _existing(Office, params.office_code(code, name="induk"), "induk")
+
+
+def _existing(model, code, name):
+    if code and not model.objects.filter(code=code).exists():
+        raise ParamError(_("Parameter %(name)s: %(code)s tidak ditemukan.") % {"name": name, "code": code})
+    return code
 
 
 @require_GET
@@ -105,7 +129,7 @@ def api_snapshots(request):
         return JsonResponse({"detail": _("Perlu masuk terlebih dahulu (autentikasi sesi).")}, status=401)
     try:
         filters = _filters(request.GET)
-    except ValueError as exc:
+    except ParamError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
     result = snapshot_page(**filters)
     body = {key: result[key] for key in ("count", "limit", "offset")}

@@ -82,9 +82,11 @@ def _csv_value(value):
 
 
 def _csv_response(header, rows, name):
-    """Semicolon-separated with a BOM: how Excel with Indonesian settings opens a CSV."""
+    """Semicolon-separated with a BOM: how Excel with Indonesian settings opens a CSV. Every field is
+    quoted, so a separator inside a name never starts a new cell (``safe_cell`` escapes a formula
+    after one too, for a spreadsheet that splits on another separator)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL)
     writer.writerow([safe_cell(h) for h in header])
     writer.writerows([_csv_value(v) for v in row] for row in rows)
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -1,26 +1,30 @@
-"""The query parameters every dashboard shares (``?periode=2025-05&segmen=PU``)."""
+"""The query parameters every dashboard shares (``?periode=2025-05&segmen=PU``).
 
-import re
+Parsed by ``ucj_dashboard.params``: empty means the latest month and every segment; a malformed
+value is a 400 with its reason (``ParamError``), never silently another view.
+"""
+
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-SEGMENTS = ("PU", "BPU")
-
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+from ucj_dashboard import params
+from ucj_dashboard.params import ParamError
 
 
 def parse_period(text):
-    """'2025-05' -> date(2025, 5, 1); anything else -> None (the page then shows the latest month)."""
-    match = _PERIOD.match((text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+    """'2025-05' -> date(2025, 5, 1); anything else -> None (for commands and tasks, which report it)."""
+    try:
+        return params.period(text)
+    except ParamError:
         return None
-    return date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def parse_segment(text):
-    text = (text or "").strip().upper()
-    return text if text in SEGMENTS else ""
+    try:
+        return params.segment(text)
+    except ParamError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,9 @@ class Filters:
     segment: str = ""
 
     @classmethod
-    def from_query(cls, params):
-        return cls(period=parse_period(params.get("periode")), segment=parse_segment(params.get("segmen")))
+    def from_query(cls, query):
+        """The filters of a request's query string; raises ``ParamError`` for a malformed value."""
+        return cls(period=params.period(query.get("periode")), segment=params.segment(query.get("segmen")))
 
     def query(self, **overrides):
         values = {"periode": f"{self.period:%Y-%m}" if self.period else "", "segmen": self.segment, **overrides}

@@ -3,12 +3,13 @@
 from django.urls import path, re_path
 
 from regions.models import REGION_CODE_PATTERN
+from ucj_dashboard.params import OFFICE_CODE
 
 from . import api, exports, views
 
-# A Kemendagri code and the charts of each page.
+# A Kemendagri code, an office code (ucj_dashboard.params) and the charts of each page.
 REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
-_OFFICE = r"(?P<code>[A-Za-z0-9_-]+)"
+_OFFICE = rf"(?P<code>{OFFICE_CODE})"
 _REGION_CHART = r"(?P<chart>tren|segmen|peringkat|bawahan|peta)"
 _OFFICE_CHART = r"(?P<chart>tren|segmen|cabang|wilayah)"
 

@@ -17,11 +17,13 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
-from regions.models import Level, Office, Region
+from regions.models import Level, OfficeKind
 from regions.selectors import can_view_office, can_view_region
+from ucj_dashboard import params
+from ucj_dashboard.params import ParamError
 
 from . import charts, maps, selectors
 from .filters import Filters
@@ -49,10 +51,11 @@ def cache_per_session(scopes):
     """Serve a signed-in user's repeated GET of a dashboard page from the cache.
 
     The key holds the user, the session's CSRF secret (the cached page's forms carry this session's
-    token), the full URL, the language, the versions of the snapshot scopes the page reads
-    (``scopes(**kwargs)``) and the day: a recompute of what the page shows or a new session never sees
-    a stale page, and no user ever sees another user's page. Pages that show a one-off message are
-    not cached.
+    token), the path, the parsed filters (never the raw query string: parameters a page does not
+    read must not multiply its cache entries), the language, the versions of the snapshot scopes the
+    page reads (``scopes(**kwargs)``) and the day: a recompute of what the page shows or a new session
+    never sees a stale page, and no user ever sees another user's page. Pages that show a one-off
+    message are not cached.
     """
     return lambda view: _per_session(view, scopes)
 
@@ -68,7 +71,8 @@ def _per_session(view, scopes):
             for part in (
                 request.user.pk,
                 secret,
-                request.get_full_path(),
+                request.path,
+                Filters.from_query(request.GET).query(),  # a malformed value: ParamError, a 400
                 get_language(),
                 cache_version(scopes(**kwargs)),
                 timezone.localdate(),
@@ -211,15 +215,24 @@ BOUNDARIES_MISSING = gettext_lazy("Peta tidak dapat ditampilkan: berkas batas wi
 
 
 def league_query(request):
-    """Level, parent and Kanwil of the league table from the query string; bad values fall back."""
-    params = request.GET
-    level = int(params["tingkat"]) if params.get("tingkat", "").isdigit() else Level.REGENCY
-    level = level if level in selectors.LEAGUE_LEVELS else Level.REGENCY
-    parent = Region.objects.filter(code=params.get("induk", "")).first() if params.get("induk") else None
-    kanwil = (
-        Office.objects.filter(code=params.get("kanwil", ""), kind="kanwil").first() if params.get("kanwil") else None
-    )
-    return {"level": level, "parent": parent, "kanwil": kanwil, "sort": params.get("urut", "cakupan")}
+    """Level, parent, Kanwil and order of the league table (``ucj_dashboard.params``): empty values
+    are the national kab/kota table by coverage; a malformed or unknown one is a 400."""
+    query = request.GET
+    level = params.level(query.get("tingkat"), choices=selectors.LEAGUE_LEVELS, default=Level.REGENCY)
+    parent_code = params.region_code(query.get("induk"), name="induk")
+    parent = region_by_code(parent_code) if parent_code else None
+    if parent_code and parent is None:
+        raise ParamError(_unknown("induk", parent_code))
+    kanwil_code = params.office_code(query.get("kanwil"), name="kanwil")
+    kanwil = office_by_code(kanwil_code) if kanwil_code else None
+    if kanwil_code and (kanwil is None or kanwil.kind != OfficeKind.KANWIL):
+        raise ParamError(_unknown("kanwil", kanwil_code))
+    sort = params.choice(query.get("urut"), name="urut", choices=[value for value, _label in SORTS], default="cakupan")
+    return {"level": level, "parent": parent, "kanwil": kanwil, "sort": sort}
+
+
+def _unknown(name, code):
+    return gettext("Parameter %(name)s: %(code)s tidak ditemukan.") % {"name": name, "code": code}
 
 
 @login_required

@@ -7,7 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ucj_dashboard.formats import NumberFormatError, format_number, parse_number
+from ucj_dashboard.formats import NumberFormatError, format_number
+from ucj_dashboard.spreadsheets import MAX_COUNT, parse_count
 
 from .selectors import SEGMENTS
 from .services import CellChange
@@ -26,10 +27,8 @@ class IndonesianIntegerField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value in ("", None):
-            return None
         try:
-            return parse_number(value, integer=True)
+            return parse_count(value)  # the importer's parser: within the database column's range
         except NumberFormatError as exc:
             raise ValidationError(str(exc), code="invalid") from exc
 
@@ -75,8 +74,9 @@ class EntryGridForm(forms.Form):
                         initial="" if value is None else format_number(value),
                     )
                 self.fields[cell_name(row.region.code, segment, "version")] = forms.IntegerField(
-                    widget=forms.HiddenInput, required=False, initial=count.version if count else 0
-                )
+                    widget=forms.HiddenInput, required=False, initial=count.version if count else 0,
+                    min_value=0, max_value=MAX_COUNT,
+                )  # fmt: skip
                 self.fields[cell_name(row.region.code, segment, "shown")] = forms.CharField(
                     widget=forms.HiddenInput, required=False, initial=_encode(count)
                 )
@@ -166,15 +166,17 @@ class ImportUploadForm(forms.Form):
 
 
 class ImportApplyForm(forms.Form):
-    batch = forms.IntegerField(widget=forms.HiddenInput)
+    batch = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     acknowledge = forms.BooleanField(
         label=_("Saya sudah memeriksa peringatan di atas dan angkanya benar."), required=False
     )
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(label=_("Alasan dikembalikan"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Alasan dikembalikan"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("Alasan membuka kembali"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Alasan membuka kembali"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )

@@ -24,6 +24,7 @@ from ucj_dashboard.spreadsheets import (
     MAX_UPLOAD_BYTES,
     RowError,
     SpreadsheetError,
+    frame_records,
     parse_count,
     parse_period,
     read_bytes,
@@ -92,7 +93,7 @@ def counts_from_frame(frame, *, resolver, errors):
     resolver.prefetch(codes=frame["kode_wilayah"].tolist() if "kode_wilayah" in columns else [])
     changes = []
     seen = {}
-    for row_number, record in zip(frame.index, frame.to_dict("records"), strict=True):
+    for row_number, record in frame_records(frame):
         code, name = record.get("kode_wilayah", ""), record.get("nama_wilayah", "")
         try:
             region = resolver.resolve(code=code, name=name)

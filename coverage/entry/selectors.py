@@ -183,13 +183,27 @@ def _group_code(code):
     return ".".join(parts[:2]) if len(parts) > 2 else code
 
 
-def verification_groups(*, user, period=None) -> list[QueueGroup]:
-    """Submitted Pemda counts the user may verify, grouped by kab/kota and month, each with last
-    month's effective figure and this month's BPJS figure (``EffectiveCount``)."""
+# Counts shown at once in the verification queue, oldest month first; the page says how many wait.
+QUEUE_LIMIT = 2000
+
+
+def _waiting(user, period):
     counts = ParticipantCount.objects.filter(source=Source.PEMDA, status=EntryStatus.SUBMITTED)
     if period:
         counts = counts.filter(period=period)
-    counts = list(regions_filter_verifiable(user, counts).select_related("region", "entered_by")[:2000])
+    return regions_filter_verifiable(user, counts)
+
+
+def verification_queue_size(*, user, period=None) -> int:
+    """How many submitted Pemda counts wait for the user (the queue shows ``QUEUE_LIMIT`` of them)."""
+    return _waiting(user, period).count()
+
+
+def verification_groups(*, user, period=None) -> list[QueueGroup]:
+    """Submitted Pemda counts the user may verify (the oldest ``QUEUE_LIMIT``), grouped by kab/kota and
+    month, each with last month's effective figure and this month's BPJS figure (``EffectiveCount``)."""
+    counts = _waiting(user, period).select_related("region", "entered_by").order_by("period", "region__code", "pk")
+    counts = list(counts[:QUEUE_LIMIT])
     figures = {
         (f.region_id, f.period, f.segment): f
         for f in EffectiveCount.objects.filter(

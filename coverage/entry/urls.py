@@ -3,12 +3,13 @@
 from django.urls import path, re_path
 
 from regions.models import REGION_CODE_PATTERN
+from ucj_dashboard.params import OFFICE_CODE
 
 from . import views
 
 REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
 
-OFFICE = r"(?P<code>[A-Za-z0-9_-]+)"
+OFFICE = rf"(?P<code>{OFFICE_CODE})"
 
 urlpatterns = [
     re_path(rf"^entri/{REGION}/$", views.entry_grid, name="entry_grid"),

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET
 
 from regions.models import Office, Region, Role
 from regions.selectors import can_edit_region, can_review_office, can_verify_region, user_has_role, user_is_admin
+from ucj_dashboard import params
 from ucj_dashboard.formats import format_number
 from ucj_dashboard.months import add_months
-from ucj_dashboard.spreadsheets import parse_period
+from ucj_dashboard.params import ParamError
 
 from ..engine import period_close, period_is_closed, period_reopen
 from ..models import ImportBatch, ImportStatus, ParticipantCount, ReportingPeriod
@@ -25,10 +26,11 @@ from ..rules import due_date
 from . import selectors
 from .forms import EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
 from .importer import counts_template, import_batch_apply, import_batch_preview
-from .services import entry_grid_save
+from .services import cell_label, entry_grid_save
 from .verification import participant_counts_return, participant_counts_verify
 
 DIFF_LIMIT = 500
+REASON_LENGTH = 1000  # a verifier's note or reason, an admin's reason for reopening a month
 
 
 def _get_region_for_user(request, code):
@@ -40,14 +42,10 @@ def _get_region_for_user(request, code):
 
 
 def _period_from(request, field="periode"):
-    """?periode=YYYY-MM; default: last month (the month being reported)."""
+    """?periode=YYYY-MM (``ucj_dashboard.params``: malformed is a 400); default: last month (the
+    month being reported)."""
     text = request.GET.get(field) or request.POST.get(field)
-    if text:
-        try:
-            return parse_period(text)
-        except ValueError as exc:
-            raise Http404(str(exc)) from exc
-    return add_months(timezone.localdate(), -1)
+    return params.period(text, name=field, default=add_months(timezone.localdate(), -1))
 
 
 def _require(condition):
@@ -74,7 +72,7 @@ def entry_grid(request, code):
                     region=region, period=period, user=request.user, changes=changes, submit="submit" in request.POST
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form.add_error(None, exc.messages)  # a model's field errors too (the grid has no such field)
             else:
                 _flash_save(request, result)
                 return redirect(f"{request.path}?periode={period:%Y-%m}")
@@ -99,24 +97,59 @@ def verification_queue(request):
     _require(user_is_admin(request.user) or user_has_role(request.user, Role.VERIFIER))
     if request.method == "POST":
         return _verification_decide(request)
-    period = _period_from(request) if request.GET.get("periode") else None
+    period = params.period(request.GET.get("periode"))
     groups = selectors.verification_groups(user=request.user, period=period)
-    return render(request, "coverage/entry/verification.html", {"groups": groups, "period": period})
+    waiting = selectors.verification_queue_size(user=request.user, period=period)
+    shown = sum(len(group.items) for group in groups)
+    context = {"groups": groups, "period": period, "shown": shown, "waiting": waiting}
+    return render(request, "coverage/entry/verification.html", context)
+
+
+def _queue_group(request):
+    """The group a decision is about, "35.73|2025-06" (a kab/kota and a month); malformed is a 400."""
+    code, _sep, month = params.text(request.POST.get("group"), name="group", max_length=40).partition("|")
+    if not params.region_code(code, name="group") or not params.period(month, name="group"):
+        raise ParamError(_("Parameter group wajib berisi kode wilayah dan bulan, misalnya 35.73|2025-06."))
+    return f"{code}|{month}"
+
+
+def _expected_versions(request, counts):
+    """The version of each chosen count as the verifier's page showed it. A missing or malformed one
+    refuses the whole decision (never skips the check that someone else changed the count since)."""
+    versions, unreadable = {}, []
+    for count in counts:
+        try:
+            versions[count.pk] = params.integer(
+                request.POST.get(f"v-{count.pk}"), name=f"v-{count.pk}", minimum=0, maximum=2**31 - 1
+            )
+        except ParamError:
+            versions[count.pk] = None
+        if versions[count.pk] is None:
+            unreadable.append(
+                _("Versi %(cell)s tidak terbaca dari halaman; muat ulang antrean, lalu putuskan lagi.")
+                % {"cell": cell_label(count.region, count.segment, count.period)}
+            )
+    if unreadable:
+        raise ValidationError(unreadable)
+    return versions
 
 
 def _verification_decide(request):
-    counts = selectors.queue_counts(user=request.user, group_key=request.POST.get("group", ""))
+    counts = selectors.queue_counts(user=request.user, group_key=_queue_group(request))
     chosen = set(request.POST.getlist("count"))
     counts = [c for c in counts if str(c.pk) in chosen]
-    versions = {c.pk: int(request.POST.get(f"v-{c.pk}") or c.version) for c in counts}
+    action = params.choice(request.POST.get("action"), name="action", choices=("verify", "return"), default="verify")
     try:
-        if request.POST.get("action") == "return":
-            participant_counts_return(
-                counts=counts, user=request.user, reason=request.POST.get("reason", ""), expected_versions=versions
-            )
+        versions = _expected_versions(request, counts)
+        if action == "return":
+            reason = params.text(request.POST.get("reason"), name="reason", max_length=REASON_LENGTH)
+            participant_counts_return(counts=counts, user=request.user, reason=reason, expected_versions=versions)
             messages.success(request, _("%(n)s angka dikembalikan ke Pemda.") % {"n": format_number(len(counts))})
         else:
-            notes = {c.pk: request.POST.get(f"note-{c.pk}", "") for c in counts}
+            notes = {
+                c.pk: params.text(request.POST.get(f"note-{c.pk}"), name=f"note-{c.pk}", max_length=REASON_LENGTH)
+                for c in counts
+            }
             participant_counts_verify(counts=counts, user=request.user, notes=notes, expected_versions=versions)
             messages.success(request, _("%(n)s angka diverifikasi.") % {"n": format_number(len(counts))})
     except ValidationError as exc:
@@ -146,9 +179,11 @@ def submission_tracker(request):
 def _period_action(request, period):
     """Close or reopen a month (admins): coverage.engine.publishing."""
     _require(user_is_admin(request.user))
+    action = params.choice(request.POST.get("action"), name="action", choices=("close", "reopen"), default="close")
     try:
-        if request.POST.get("action") == "reopen":
-            period_reopen(period=period, user=request.user, reason=request.POST.get("reason", ""))
+        if action == "reopen":
+            reason = params.text(request.POST.get("reason"), name="reason", max_length=REASON_LENGTH)
+            period_reopen(period=period, user=request.user, reason=reason)
             messages.success(request, _("Periode dibuka kembali."))
         else:
             period_close(period=period, user=request.user)
@@ -225,7 +260,8 @@ def _import_context(form, report, batch, apply_form):
 @login_required
 @require_GET
 def import_template(request):
-    region = _get_region_for_user(request, request.GET.get("wilayah", ""))
+    # A malformed code is a 400; no code, an unknown one or one out of scope, a 404 (nothing revealed).
+    region = _get_region_for_user(request, params.region_code(request.GET.get("wilayah"), name="wilayah", default=""))
     period = _period_from(request)
     content = counts_template(region=region, period=period, user=request.user)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -94,6 +94,10 @@ def test_xlsx_export_keeps_numbers_and_escapes_formulas(reader, dash):
         ("\tx", "'\tx"),
         ("-0,40", "-0,40"),
         ("Kota Malang", "Kota Malang"),
+        ("x,=1+2,y", "x,'=1+2,y"),  # judged as a whole: a trigger after a separator too
+        ('a;"@SUM(A1)"', 'a;"\'@SUM(A1)"'),
+        ("a;-5", "a;-5"),
+        ("KC-MALANG", "KC-MALANG"),
         (-0.4, -0.4),
         (None, None),
     ],

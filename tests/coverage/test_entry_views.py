@@ -177,10 +177,40 @@ def test_a_verifier_verifies_and_returns_from_the_queue(client, verifier_malang,
     assert [g.key for g in page.context["groups"]] == ["35.73|2025-05"]  # not Blitar's
     url = reverse("coverage:verification_queue")
     client.post(url, {"group": "35.73|2025-05", "count": [pu.pk], f"v-{pu.pk}": "1", "action": "verify"})
-    client.post(url, {"group": "35.73|2025-05", "count": [bpu.pk], "action": "return", "reason": "Cek ulang BPU"})
+    returned = {"group": "35.73|2025-05", "count": [bpu.pk], f"v-{bpu.pk}": "1", "action": "return"}
+    client.post(url, {**returned, "reason": "Cek ulang BPU"})
     client.post(url, {"group": "35.05|2025-05", "count": [blitar.pk], "action": "verify"})
     statuses = dict(ParticipantCount.objects.values_list("pk", "status"))
     assert statuses == {pu.pk: EntryStatus.VERIFIED, bpu.pk: EntryStatus.RETURNED, blitar.pk: EntryStatus.SUBMITTED}
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "1.5", "99999999999999999999"])
+def test_a_decision_without_a_readable_version_is_refused_with_a_message(client, verifier_malang, region_tree, version):
+    """Issue #18: ``v-<pk>=abc`` was a server error and a missing version skipped the stale check."""
+    count = make_count(region_tree["35.73.01"], "PU", 24_286, status=EntryStatus.SUBMITTED)
+    _login(client, verifier_malang)
+    data = {"group": "35.73|2025-05", "count": [count.pk], "action": "verify"}
+    if version is not None:
+        data[f"v-{count.pk}"] = version
+    response = client.post(reverse("coverage:verification_queue"), data, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "Versi Blimbing PU Mei 2025 tidak terbaca dari halaman; muat ulang antrean, lalu putuskan lagi."
+    ]
+    count.refresh_from_db()
+    assert (count.status, count.version) == (EntryStatus.SUBMITTED, 1)
+
+
+def test_the_queue_says_how_many_counts_wait_beyond_those_it_shows(client, verifier_malang, region_tree, monkeypatch):
+    from coverage.entry import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_LIMIT", 2)
+    for segment in ("PU", "BPU", "JAKON"):
+        make_count(region_tree["35.73.01"], segment, 10, status=EntryStatus.SUBMITTED)
+    _login(client, verifier_malang)
+    page = client.get(reverse("coverage:verification_queue"))
+    assert sum(len(group.items) for group in page.context["groups"]) == 2
+    assert "Menampilkan 2 dari 3 angka yang menunggu verifikasi" in page.content.decode()
 
 
 def test_the_import_page_dry_runs_then_applies(client, operator_kota_malang, region_tree):
@@ -244,3 +274,19 @@ def test_operators_cannot_close_a_month(client, operator_kota_malang):
     )
     assert response.status_code == 403
     assert not ReportingPeriod.objects.exists()
+
+
+def test_the_queue_form_as_rendered_verifies_a_count_whose_id_has_thousands(client, verifier_malang, region_tree):
+    """Found by the full suite: ids were rendered localized ("2.050"), so no count above 999 could be
+    chosen, and its version field was named "v-2.050"."""
+    import re
+
+    count = make_count(region_tree["35.73.01"], "PU", 24_286, status=EntryStatus.SUBMITTED)
+    ParticipantCount.objects.filter(pk=count.pk).update(id=123_456)
+    _login(client, verifier_malang)
+    html = client.get(reverse("coverage:verification_queue")).content.decode()
+    form = dict(re.findall(r'<input type="(?:hidden|checkbox)" name="([^"]+)" value="([^"]*)"', html))
+    assert form["count"] == "123456" and form["v-123456"] == "1"
+    response = client.post(reverse("coverage:verification_queue"), {**form, "action": "verify"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["1 angka diverifikasi."]
+    assert ParticipantCount.objects.get(pk=123_456).status == EntryStatus.VERIFIED

@@ -209,3 +209,14 @@ def test_the_command_dry_runs_applies_and_refuses(operator_jatim, tmp_path, caps
     with pytest.raises(CommandError, match="1 galat: tidak ada yang disimpan."):
         call_command("import_counts", str(bad), "--user", "operator.jatim")
     assert "Wilayah 13.11 Kabupaten Solok Selatan di luar wilayah kewenangan Anda." in capsys.readouterr().out
+
+
+def test_a_kabupaten_named_by_the_kota_operator_is_refused_and_nothing_is_saved(operator_kota_malang, region_tree):
+    """Issue #18: the name matched only outside the scope, yet the row was written to Kota Malang."""
+    data = b"nama_wilayah;periode;segmen;peserta_aktif\nKabupaten Malang;2025-06;PU;187.412\n"
+    report = counts_import(file=data, filename="x.csv", user=operator_kota_malang, dry_run=False)
+    assert [(e.row, e.column, e.value, e.reason) for e in report.errors] == [
+        (2, "nama_wilayah", "Kabupaten Malang", "Wilayah 35.07 Kabupaten Malang di luar wilayah kewenangan Anda.")
+    ]
+    assert not report.applied
+    assert not ParticipantCount.objects.exists()

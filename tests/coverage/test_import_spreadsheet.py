@@ -1,13 +1,17 @@
 """The generic spreadsheet helpers: reading .csv/.xlsx, limits, and resolving region names."""
 
 import io
+import re
 import zipfile
 
 import pytest
 from openpyxl import Workbook
 
+from regions.models import Kind, Region
 from regions.resolver import RegionResolveError, RegionResolver, region_name_key
-from ucj_dashboard.spreadsheets import RowError, SpreadsheetError, parse_period, read_spreadsheet
+from tests.factories import make_region
+from ucj_dashboard import spreadsheets
+from ucj_dashboard.spreadsheets import MAX_COLUMNS, RowError, SpreadsheetError, parse_period, read_spreadsheet
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +152,36 @@ def test_the_resolver_refuses_regions_outside_the_scope_by_code_and_by_name(oper
         assert str(error.value) == expected
 
 
+@pytest.mark.parametrize(
+    ("persona", "name", "refused"),
+    [
+        ("operator_kota_malang", "Kabupaten Malang", "35.07 Kabupaten Malang"),
+        ("operator_kota_malang", "Kab. Malang", "35.07 Kabupaten Malang"),
+        ("operator_kab_blitar", "Kota Blitar", "35.72 Kota Blitar"),
+    ],
+)
+def test_a_name_of_another_kind_is_out_of_scope_not_its_namesake(request, region_tree, persona, name, refused):
+    """Issue #18: "Kabupaten Malang" from Kota Malang's operator was written to Kota Malang (35.73)."""
+    make_region("35.72", "Kota Blitar")
+    with pytest.raises(RegionResolveError) as error:
+        RegionResolver(request.getfixturevalue(persona)).resolve(name=name)
+    assert str(error.value) == f"Wilayah {refused} di luar wilayah kewenangan Anda."
+
+
+def test_a_name_of_a_kind_that_exists_nowhere_is_unknown(operator_kota_malang, region_tree):
+    with pytest.raises(RegionResolveError) as error:
+        RegionResolver(operator_kota_malang).resolve(name="Kabupaten Klojen")
+    assert str(error.value) == "Nama wilayah Kabupaten Klojen tidak dikenal."
+
+
+def test_a_kecamatan_may_be_written_for_a_distrik(admin_user):
+    """The one pair of kinds that is a single unit under two names (Papua's distrik)."""
+    distrik = make_region("91.03.01", "Abepura")
+    Region.objects.filter(pk=distrik.pk).update(kind=Kind.DISTRIK)
+    assert RegionResolver(admin_user).resolve(name="Kecamatan Abepura") == distrik
+    assert RegionResolver(admin_user).resolve(name="Distrik Abepura") == distrik
+
+
 def test_codes_are_exact_and_bps_codes_are_explained(operator_kota_malang, region_tree):
     resolver = RegionResolver(operator_kota_malang)
     assert resolver.resolve(code="35.73", name="nama lain") == region_tree["35.73"]
@@ -169,3 +203,88 @@ def test_periods_in_common_spellings(text):
 def test_a_malformed_period_is_refused_in_indonesian():
     with pytest.raises(ValueError, match="periode harus berformat YYYY-MM, misalnya 2025-05"):
         parse_period("2025-13")
+
+
+# --- limits, counted while the file streams in (issue #18) --------------------------------------
+
+
+def test_trailing_empty_cells_do_not_widen_the_table():
+    """The old reader padded 4.000 rows to a row of 20.000 ';' (1,8 GB); empty cells are not columns."""
+    data = ("kode_wilayah;peserta_aktif\n" + "35.73;1\n" * 4_000 + ";" * 20_000 + "\n").encode()
+    frame = read_spreadsheet(data, "x.csv")
+    assert frame.shape == (4_000, 2)
+
+
+def test_a_row_with_a_value_past_the_column_limit_is_refused_not_truncated():
+    data = ("kode_wilayah;peserta_aktif\n35.73;1\n" + "x" + ";" * MAX_COLUMNS + "y\n").encode()
+    with pytest.raises(SpreadsheetError) as error:
+        read_spreadsheet(data, "x.csv")
+    assert str(error.value) == "Baris 3 berisi lebih dari 200 kolom; batasnya 200 kolom."
+
+
+def test_a_row_of_exactly_the_column_limit_is_read():
+    data = (";".join(f"k{i}" for i in range(MAX_COLUMNS)) + "\n" + ";".join("1" * MAX_COLUMNS) + "\n").encode()
+    assert read_spreadsheet(data, "x.csv").shape == (1, MAX_COLUMNS)
+
+
+def test_rows_past_the_limit_are_refused_as_they_arrive(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+    data = b"kode;aktif\n" + b"\n".join(b"35.73;%d" % i for i in range(4)) + b"\n"
+    with pytest.raises(SpreadsheetError, match="lebih dari 3 baris data"):
+        read_spreadsheet(data, "x.csv")
+    assert len(read_spreadsheet(b"kode;aktif\n35.73;1\n\n\n35.07;2\n35.05;3\n", "x.csv")) == 3  # blanks not counted
+
+
+def test_the_cell_budget_refuses_a_table_whose_rows_times_columns_pass_it(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "MAX_CELLS", 20)
+    narrow = b"a;b\n" + b"1;2\n" * 10  # 10 rows x 2 columns = 20 cells: read
+    assert read_spreadsheet(narrow, "x.csv").shape == (10, 2)
+    with pytest.raises(SpreadsheetError) as error:
+        read_spreadsheet(narrow + b"1;2;3\n", "x.csv")  # one wider row makes 11 x 3
+    assert str(error.value) == "Tabel berisi lebih dari 20 sel (baris x kolom). Bagi menjadi beberapa berkas."
+
+
+def test_a_file_that_takes_longer_than_the_reading_time_is_refused(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "READ_SECONDS", 0)
+    data = b"kode;aktif\n" + b"35.73;1\n" * 3_000
+    with pytest.raises(SpreadsheetError) as error:
+        read_spreadsheet(data, "x.csv")
+    assert "tidak selesai dibaca dalam 0 detik" in str(error.value)
+
+
+def test_an_xlsx_that_declares_a_column_past_the_limit_is_refused_before_reading():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    sheet.append(["kode_wilayah", "peserta_aktif"])
+    sheet.append(["35.73", 1])
+    sheet.cell(row=3, column=16_384, value="x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(SpreadsheetError) as error:
+        read_spreadsheet(buffer.getvalue(), "x.xlsx")
+    assert str(error.value) == (
+        "Lembar Data memakai kolom sampai XFD; batasnya 200 kolom. Hapus kolom di kanan tabel, lalu simpan ulang."
+    )
+
+
+def _with_dimension(data, ref):
+    """The same .xlsx with a wrong <dimension> (some producers write one)."""
+    source, target = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                content = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="%s"' % ref.encode(), content)
+            out.writestr(item, content)
+    return target.getvalue()
+
+
+def test_an_xlsx_with_a_wrong_dimension_is_read_within_the_column_bound():
+    rows = [["kode_wilayah", "peserta_aktif"], ["35.73", 1]]
+    too_wide = _with_dimension(_xlsx([*rows, ["x", *[None] * (MAX_COLUMNS - 1), "y"]]), "A1:B2")
+    with pytest.raises(SpreadsheetError) as error:
+        read_spreadsheet(too_wide, "x.xlsx")
+    assert str(error.value) == "Baris 3 berisi lebih dari 200 kolom; batasnya 200 kolom."
+    frame = read_spreadsheet(_with_dimension(_xlsx(rows), "A1:A1"), "x.xlsx")
+    assert frame.loc[2].tolist() == ["35.73", "1"]  # a too-small dimension loses nothing

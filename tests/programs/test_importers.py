@@ -8,6 +8,7 @@ from django.urls import reverse
 from coverage.models import RecomputeRequest
 from programs.importers import batches_import, batches_template
 from programs.models import BatchStatus, FundedBatch
+from tests.factories import make_region
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +151,14 @@ def test_the_command_fails_loudly_on_errors(tmp_path, operator_kab_blitar, catal
     path.write_bytes(_csv("35.73;;apbd;kader-posyandu;1.250;bpu-jkk-jkm;2026-03;2026-11;aktif;"))
     with pytest.raises(CommandError):
         call_command("import_batches", str(path), "--user", "operator.blitar")
+
+
+def test_a_kota_named_by_the_kabupaten_operator_is_refused_and_nothing_is_saved(operator_kab_blitar, catalogue):
+    """Issue #18: "Kota Blitar" from Kabupaten Blitar's operator landed on Kabupaten Blitar."""
+    make_region("35.72", "Kota Blitar")
+    data = _csv(";Kota Blitar;APBD;Kader posyandu;100;bpu-jkk-jkm;2026-03;2026-05;aktif;")
+    report = batches_import(file=data, filename="batch.csv", user=operator_kab_blitar, dry_run=False)
+    assert [str(error) for error in report.errors] == [
+        'Baris 2, kolom nama_wilayah ("Kota Blitar"): Wilayah 35.72 Kota Blitar di luar wilayah kewenangan Anda.'
+    ]
+    assert not FundedBatch.objects.exists()

@@ -1,5 +1,7 @@
 """Fixtures of the trust tests: a small world with real snapshots, one count and one funded batch."""
 
+import socket
+import threading
 from datetime import date
 
 import pytest
@@ -54,3 +56,32 @@ def world(personas, region_tree, offices):
     )
     worker_heartbeat_record()  # as the beat-driven task does every minute
     return {"personas": personas, "count": count, "batch": batch, "kota": kota, "offices": offices}
+
+
+@pytest.fixture
+def hung_redis():
+    """A local listener that accepts connections and never answers (a hung Redis, not a stopped one):
+    yields its redis:// URL. Ports 16300-16399."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    for port in range(16300, 16400):
+        try:
+            server.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            continue
+    server.listen(128)
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                accepted.append(server.accept()[0])  # kept open, never read nor written
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+    for connection in accepted:
+        connection.close()

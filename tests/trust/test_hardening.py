@@ -262,3 +262,27 @@ def test_no_export_carries_a_formula_from_data(client, world):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert f"'{EVIL}" in [row[2] for row in rows]
     assert not any(field.startswith(("=", "+", "@")) for row in rows for field in row)
+
+
+def test_a_formula_after_a_comma_stays_inside_one_neutralised_csv_field(client, world):
+    """Issue #18: "x,=1+2,y" was written unquoted, so a spreadsheet splitting on "," ran "=1+2"."""
+    from coverage.engine import coverage_recompute
+    from tests.trust.conftest import PERIOD
+
+    sneaky = make_region("35.73.03", "x,=1+2,y;@SUM(A1)")
+    ParticipantCount.objects.create(
+        region=sneaky, period=PERIOD, segment="PU", source="bpjs", status="verified", active=5
+    )
+    coverage_recompute(periods=[PERIOD])
+    client.force_login(world["personas"]["operator_kab_blitar"])
+    response = client.get(
+        reverse("coverage:league_table_export", kwargs={"fmt": "csv"}), {"tingkat": 3, "induk": "35.73"}
+    )
+    text = response.content.decode("utf-8-sig")
+
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # as the export is meant to be read
+    assert [row[2] for row in rows[1:] if row[1] == "35.73.03"] == ["x,'=1+2,y;'@SUM(A1)"]
+    assert all(line.startswith('"') and line.endswith('"') for line in text.splitlines())  # every field quoted
+    for separator in (";", ",", "\t"):  # as a spreadsheet set to another separator would split it
+        fields = [field for row in csv.reader(io.StringIO(text), delimiter=separator) for field in row]
+        assert not [field for field in fields if field.lstrip('"').startswith(("=", "+", "@"))], separator

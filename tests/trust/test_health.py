@@ -49,7 +49,7 @@ def test_a_stale_heartbeat_is_503(client):
 
 def test_redis_unreachable_is_503_within_the_timeout_and_names_no_host(client, settings):
     worker_heartbeat_record()
-    settings.REDIS_URL = CLOSED_PORT_REDIS
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CACHE_REDIS_URL = CLOSED_PORT_REDIS
     started = time.monotonic()
     response = client.get(reverse("health_services"))
     assert time.monotonic() - started < 3
