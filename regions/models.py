@@ -15,8 +15,6 @@ from ucj_dashboard.formats import format_number
 
 CURRENT_DECREE = "Kepmendagri 300.2.2-2138/2025"
 NATIONAL_CODE = "ID"
-# A Kemendagri code in a URL: ID, 35, 35.73, 35.73.01, 35.73.01.1001 (never a BPS code).
-REGION_CODE_PATTERN = r"ID|\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?"
 
 
 class Level(models.IntegerChoices):

@@ -19,9 +19,9 @@ from datetime import date
 from django.core.exceptions import BadRequest
 from django.utils.translation import gettext as _
 
-from regions.models import REGION_CODE_PATTERN
-
 # A Kemendagri code: ID, 35, 35.73, 35.73.01, 35.73.01.1001 (the URL patterns' syntax too).
+# A Kemendagri code: ID, 35, 35.73, 35.73.01, 35.73.01.1001 (never a BPS code). The URL patterns use it too.
+REGION_CODE_PATTERN = r"ID|\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?"
 REGION_CODE = REGION_CODE_PATTERN
 # A BPJS office code: KC-MALANG, KW-JATIM.
 OFFICE_CODE = r"[A-Za-z0-9_-]{1,30}"

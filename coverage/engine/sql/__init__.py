@@ -93,13 +93,23 @@ class SnapshotEngine(InputsMixin, LevelsMixin, WritesMixin):
             for level in REGION_LEVELS:
                 self._compute_region_level(level)
                 self._carry_forward(level)
-                self._merge(subject="region", level=level)
-                self._rank_regions(level)
-            self._compute_offices()
-            self._merge(subject="office")
-            self._rank_offices()
+                if self.regions is None:
+                    # Every region of the level is in the run: ranks and changes are computed in the
+                    # temporary tables and each snapshot is written once.
+                    self._rank_and_compare(subject="region", level=level)
+                    self._merge(subject="region", level=level, table="ucj_final", complete=True)
+                else:
+                    self._merge(subject="region", level=level)
+                    self._rank_regions(level)
+            self._compute_offices()  # every office, in every run
+            self._rank_and_compare(subject="office")
+            self._merge(subject="office", table="ucj_final", complete=True)
             self._fill_targets()
-            self._fill_deltas()
+            # Changes of the months that compare with this run's (a month later, a year later), and for
+            # an incremental run its own months too (its siblings' rows are not in the run).
+            later = sorted(set(self.delta_months) - set(self.periods))
+            self._fill_deltas(subject="region", months=later if self.regions is None else self.delta_months)
+            self._fill_deltas(subject="office", months=later)
             self._drop_temp_tables()
             if self.written > 10_000:
                 # After a bulk rewrite the planner's statistics are stale until autovacuum gets to

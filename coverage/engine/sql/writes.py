@@ -45,8 +45,51 @@ DELTAS = {
 }  # fmt: skip
 
 
+RANK_COLUMNS = ["rank_in_parent", "ranked_in_parent", "rank_national", "ranked_national"]
+DELTA_COLUMNS = [*DELTAS, "prev_rank_in_parent", "prev_rank_national"]
+# What a change is computed from: the compared row's figures and ranks.
+PRIOR_COLUMNS = ["coverage_total", "coverage_pu", "coverage_bpu", "active_total", "active_pu", "active_bpu",
+                 "active_jakon", "active_pmi", "rank_in_parent", "rank_national"]  # fmt: skip
+
+
 def target_participants_sql(percent, workers):
     return TARGET_PARTICIPANTS.format(percent=percent, workers=workers)
+
+
+def rank_sql(row, *, parent, level):
+    """The rank rule, once: RANK() by total coverage within the parent and the level, per month; ties share
+    a rank; unknown coverage and carried figures are not ranked (NULL), and the count of ranked regions
+    is kept beside each rank. Select-list items over the rows aliased ``row``."""
+    rankable = f"({row}.coverage_total IS NOT NULL AND NOT {row}.is_carried)"
+    items = []
+    for rank, count, partition in (
+        ("rank_in_parent", "ranked_in_parent", parent),
+        ("rank_national", "ranked_national", level),
+    ):
+        window = f"PARTITION BY {partition}, {row}.period, {rankable}"
+        items.append(
+            f"CASE WHEN {rankable} THEN RANK() OVER ({window} ORDER BY {row}.coverage_total DESC) END AS {rank}"
+        )
+        items.append(f"CASE WHEN {rankable} THEN COUNT(*) OVER ({window}) END AS {count}")
+    return ", ".join(items)
+
+
+def delta_sql(row):
+    """The change rule, once: against the previous month (``pm``) and the same month a year before
+    (``py``), for reported figures only; percentage points of coverage, percent of participants (in
+    floating point: bigint x numeric would make PostgreSQL divide in numeric, seconds at scale)."""
+    reported = f"{row}.active_total IS NOT NULL AND NOT {row}.is_carried"
+    items = []
+    for name, (alias, column, kind) in DELTAS.items():
+        if kind == "pp":
+            value = f"{row}.{column} - {alias}.{column}"
+        else:
+            change = f"CAST({row}.{column} - {alias}.{column} AS DOUBLE PRECISION) * 100 / {alias}.{column}"
+            value = f"CASE WHEN {alias}.{column} > 0 THEN {change} END"
+        items.append(f"CASE WHEN {reported} THEN {value} END AS {name}")
+    items.append("pm.rank_in_parent AS prev_rank_in_parent")
+    items.append("pm.rank_national AS prev_rank_national")
+    return ", ".join(items)
 
 
 class WritesMixin:
@@ -73,17 +116,19 @@ class WritesMixin:
         )
         self.analyze("ucj_out")
 
-    def _merge(self, *, subject, level=None):
-        """Write ucj_out into the snapshots, touching only rows whose figures changed.
+    def _merge(self, *, subject, level=None, table="ucj_out", complete=False):
+        """Write ``table`` into the snapshots, touching only rows whose figures changed.
 
         One join classifies every row: an unpublished current row that differs is updated in
         place; a published one that differs stays (no longer current) and a new revision is added
         beside it; a missing one is inserted; a current unpublished row with no new figures (its
-        inputs are gone) is blanked.
+        inputs are gone) is blanked. With ``complete`` the table also holds the ranks and changes
+        (``_rank_and_compare``), so each row is written once.
         """
         column = f"{subject}_id"
         parent_column = f"parent_{subject}_id"
-        differs = " OR ".join(f"s.{c} IS DISTINCT FROM o.{c}" for c in VALUE_COLUMNS)
+        value_columns = VALUE_COLUMNS + (RANK_COLUMNS + DELTA_COLUMNS if complete else [])
+        differs = " OR ".join(f"s.{c} IS DISTINCT FROM o.{c}" for c in value_columns)
         if not self.pg:  # SQLite spells it IS NOT
             differs = differs.replace("IS DISTINCT FROM", "IS NOT")
         level_clause = f"AND level = {int(level)}" if level is not None else "AND level >= 11"
@@ -98,23 +143,23 @@ class WritesMixin:
             CREATE TEMP TABLE ucj_match AS
             SELECT o.subject_id, o.period AS o_period, s.id AS snapshot_id, s.is_published, s.revision,
                    CASE WHEN s.id IS NULL OR o.subject_id IS NULL THEN 1 WHEN {differs} THEN 1 ELSE 0 END AS changed
-            FROM ucj_out o
+            FROM {table} o
             FULL JOIN ({current}) s ON s.{column} = o.subject_id AND s.period = o.period
             """
         )
         self.analyze("ucj_match")
-        assignments = ", ".join(f"{c} = o.{c}" for c in VALUE_COLUMNS if c not in ("denominator_source",))
+        assignments = ", ".join(f"{c} = o.{c}" for c in value_columns if c not in ("denominator_source",))
         self.written += self.sql(
             f"""
             UPDATE coverage_snapshot SET {assignments}, denominator_source = COALESCE(o.denominator_source, ''),
                    data_as_of = o.data_as_of, computed_at = %s
-            FROM ucj_match m JOIN ucj_out o ON o.subject_id = m.subject_id AND o.period = m.o_period
+            FROM ucj_match m JOIN {table} o ON o.subject_id = m.subject_id AND o.period = m.o_period
             WHERE coverage_snapshot.id = m.snapshot_id AND m.changed = 1 AND NOT m.is_published
             """,
             [self.now],
         )
         if level is not None:  # region levels: blank rows whose inputs are gone
-            blanks = ", ".join(f"{c} = NULL" for c in BLANKED)
+            blanks = ", ".join(f"{c} = NULL" for c in BLANKED + (RANK_COLUMNS + DELTA_COLUMNS if complete else []))
             self.written += self.sql(
                 f"""
                 UPDATE coverage_snapshot SET {blanks}, category = '', is_provisional = FALSE, is_carried = FALSE,
@@ -129,10 +174,10 @@ class WritesMixin:
             "UPDATE coverage_snapshot SET is_current = FALSE WHERE id IN (SELECT snapshot_id FROM ucj_match "
             "WHERE changed = 1 AND is_published AND subject_id IS NOT NULL)"
         )
-        columns = ", ".join(VALUE_COLUMNS)
+        columns = ", ".join(value_columns)
         out_columns = ", ".join(
             f"COALESCE(o.{c}, '')" if c in ("denominator_source", "denominator_basis") else f"o.{c}"
-            for c in VALUE_COLUMNS
+            for c in value_columns
         )
         self.written += self.sql(
             f"""
@@ -142,7 +187,7 @@ class WritesMixin:
                    CASE WHEN m.snapshot_id IS NULL THEN 1 ELSE m.revision + 1 END,
                    TRUE, FALSE, {out_columns}, o.data_as_of, %s
             FROM ucj_match m
-            JOIN ucj_out o ON o.subject_id = m.subject_id AND o.period = m.o_period
+            JOIN {table} o ON o.subject_id = m.subject_id AND o.period = m.o_period
             JOIN ucj_periods p ON p.period = o.period
             WHERE m.snapshot_id IS NULL OR (m.changed = 1 AND m.is_published)
             """,
@@ -150,35 +195,79 @@ class WritesMixin:
         )
 
     def _rank(self, *, where, partition_parent, partition_level):
-        """RANK() by total coverage (ties share a rank) of the reported figures, on unpublished current rows."""
-        rankable = "(s.coverage_total IS NOT NULL AND NOT s.is_carried)"
+        """The ranks of this run's months on the current snapshots (incremental runs: the siblings of the
+        changed regions are not in the run's tables), written where they changed, published rows kept."""
         distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
-        for rank_column, count_column, partition in (
-            ("rank_in_parent", "ranked_in_parent", partition_parent),
-            ("rank_national", "ranked_national", partition_level),
-        ):
-            changed = self.sql(
+        changed = " OR ".join(f"coverage_snapshot.{c} {distinct} r.{c}" for c in RANK_COLUMNS)
+        national = f"coverage_snapshot.rank_national {distinct} r.rank_national"
+        # Rows that moved nationally are counted first: pages that show national ranks refresh on them.
+        self.ranks_changed += max(
+            self.sql(
                 f"""
-                UPDATE coverage_snapshot SET {rank_column} = r.rnk, {count_column} = r.cnt
+                UPDATE coverage_snapshot SET {", ".join(f"{c} = r.{c}" for c in RANK_COLUMNS)}
                 FROM (
-                    SELECT s.id,
-                           CASE WHEN {rankable} THEN
-                                RANK() OVER (PARTITION BY {partition}, s.period, {rankable}
-                                             ORDER BY s.coverage_total DESC) END AS rnk,
-                           CASE WHEN {rankable} THEN
-                                COUNT(*) OVER (PARTITION BY {partition}, s.period, {rankable}) END AS cnt
+                    SELECT s.id, {rank_sql("s", parent=partition_parent, level=partition_level)}
                     FROM coverage_snapshot s
                     WHERE s.is_current AND s.period IN ({self.period_list}) AND {where}
-                      AND ({rankable} OR s.{rank_column} IS NOT NULL)
                 ) r
                 WHERE coverage_snapshot.id = r.id AND NOT coverage_snapshot.is_published
-                  AND coverage_snapshot.period IN ({self.period_list})
-                  AND (coverage_snapshot.{rank_column} {distinct} r.rnk
-                       OR coverage_snapshot.{count_column} {distinct} r.cnt)
+                  AND coverage_snapshot.period IN ({self.period_list}) AND ({national})
                 """
+            ),
+            0,
+        )
+        self.sql(
+            f"""
+            UPDATE coverage_snapshot SET {", ".join(f"{c} = r.{c}" for c in RANK_COLUMNS)}
+            FROM (
+                SELECT s.id, {rank_sql("s", parent=partition_parent, level=partition_level)}
+                FROM coverage_snapshot s
+                WHERE s.is_current AND s.period IN ({self.period_list}) AND {where}
+            ) r
+            WHERE coverage_snapshot.id = r.id AND NOT coverage_snapshot.is_published
+              AND coverage_snapshot.period IN ({self.period_list}) AND ({changed})
+            """
+        )
+
+    def _rank_and_compare(self, *, subject, level=None):
+        """Ranks and changes of ucj_out's rows computed in temporary tables (``ucj_final``), so the merge
+        writes each snapshot once. For runs that hold every subject of the level (whole months, and
+        the offices always). The rows compared with: this run's (ranked) rows, else the current
+        snapshots of the months compared with."""
+        self.sql("DROP TABLE IF EXISTS ucj_ranked")
+        self.sql(
+            f"CREATE TEMP TABLE ucj_ranked AS SELECT o.*, {rank_sql('o', parent='o.parent_id', level='o.level')} "
+            "FROM ucj_out o"
+        )
+        compared = sorted(
+            {m for p in self.periods for m in (add_months(p, -1), add_months(p, -12))} - set(self.periods)
+        )
+        level_clause = f"level = {int(level)}" if level is not None else "level >= 11"
+        prior = f"SELECT subject_id AS subject, period, {', '.join(PRIOR_COLUMNS)} FROM ucj_ranked"
+        if compared:
+            months = ", ".join(f"'{m.isoformat()}'" for m in compared)
+            prior += (
+                f" UNION ALL SELECT {subject}_id, period, {', '.join(PRIOR_COLUMNS)} FROM coverage_snapshot "
+                f"WHERE {subject}_id IS NOT NULL AND is_current AND {level_clause} AND period IN ({months})"
             )
-            if rank_column == "rank_national":
-                self.ranks_changed += max(changed, 0)
+        self.sql("DROP TABLE IF EXISTS ucj_prior_rows")
+        self.sql(f"CREATE TEMP TABLE ucj_prior_rows AS {prior}")
+        self.sql("CREATE INDEX ucj_prior_rows_key ON ucj_prior_rows (subject, period)")
+        self.analyze("ucj_prior_rows")
+        self.sql("DROP TABLE IF EXISTS ucj_final")
+        self.sql(
+            f"""
+            CREATE TEMP TABLE ucj_final AS
+            SELECT o.*, {delta_sql("o")}
+            FROM ucj_ranked o
+            JOIN ucj_periods p ON p.period = o.period
+            LEFT JOIN ucj_prior_rows pm ON pm.subject = o.subject_id AND pm.period = p.prev_month
+            LEFT JOIN ucj_prior_rows py ON py.subject = o.subject_id AND py.period = p.prev_year
+            """
+        )
+        self.analyze("ucj_final")
+        if subject == "region":
+            self.ranks_changed += 1  # every region of the level: national ranks may have moved anywhere
 
     def _rank_regions(self, level):
         self._rank(
@@ -236,57 +325,42 @@ class WritesMixin:
             """
         )
 
-    def _fill_deltas(self):
-        """Changes and previous ranks for this run's months and the months that compare against them.
-
-        Only reported figures get changes (a carried figure compares with itself); the row compared
-        with is the previous month's (or year's) current row, carried or not. Published rows stay.
-        """
+    def _fill_deltas(self, *, subject, months):
+        """Changes and previous ranks written on the current snapshots of ``months`` (the months that
+        compare against this run's, and for incremental runs the run's own). Incremental runs touch
+        only the changed regions, their ancestors and the offices; other regions' previous-rank columns
+        are refreshed by the nightly full run. Published rows stay."""
+        if not months:
+            return
+        month_list = ", ".join(f"'{m.isoformat()}'" for m in months)
         scope = ""
-        if self.regions is not None:
-            # Incremental: the changed regions, their ancestors and the offices. Other regions'
-            # previous-rank columns are refreshed by the nightly full run.
-            affected = ", ".join(str(pk) for pk in self.affected_ids)
-            scope = f" AND (s.region_id IN ({affected}) OR s.office_id IS NOT NULL)"
+        if subject == "region" and self.regions is not None:
+            scope = f" AND s.region_id IN ({', '.join(str(pk) for pk in self.affected_ids)})"
         distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
-        reported = "s.active_total IS NOT NULL AND NOT s.is_carried"
-        expressions = []
-        for name, (alias, column, kind) in DELTAS.items():
-            if kind == "pp":
-                value = f"s.{column} - {alias}.{column}"
-            else:
-                # In floating point: bigint x numeric would make PostgreSQL divide in numeric (seconds).
-                change = f"CAST(s.{column} - {alias}.{column} AS DOUBLE PRECISION) * 100 / {alias}.{column}"
-                value = f"CASE WHEN {alias}.{column} > 0 THEN {change} END"
-            expressions.append(f"CASE WHEN {reported} THEN {value} END AS {name}")
-        names = [*DELTAS, "prev_rank_in_parent", "prev_rank_national"]
         has_any = " OR ".join(f"s.{name} IS NOT NULL" for name in DELTAS)
         # The months compared with, as literals: the planner then hashes the (few thousand) rows of
         # those months instead of probing the index once per row and month (seconds at national scale).
-        compared = sorted({m for p in self.delta_months for m in (add_months(p, -1), add_months(p, -12))})
+        compared = sorted({m for p in months for m in (add_months(p, -1), add_months(p, -12))})
         compared_list = ", ".join(f"'{m.isoformat()}'" for m in compared)
-        for subject in ("region", "office"):
-            prior = (
-                f"SELECT {subject}_id AS subject, period, coverage_total, coverage_pu, coverage_bpu, active_total, "
-                "active_pu, active_bpu, active_jakon, active_pmi, rank_in_parent, rank_national "
-                f"FROM coverage_snapshot WHERE {subject}_id IS NOT NULL AND is_current AND period IN ({compared_list})"
-            )
-            self.sql(
-                f"""
-                UPDATE coverage_snapshot SET {", ".join(f"{n} = q.{n}" for n in names)}
-                FROM (
-                    SELECT s.id, {", ".join(expressions)},
-                           pm.rank_in_parent AS prev_rank_in_parent, pm.rank_national AS prev_rank_national
-                    FROM coverage_snapshot s
-                    JOIN ucj_delta_months d ON d.period = s.period
-                    LEFT JOIN ({prior}) pm ON pm.subject = s.{subject}_id AND pm.period = d.prev_month
-                    LEFT JOIN ({prior}) py ON py.subject = s.{subject}_id AND py.period = d.prev_year
-                    WHERE s.{subject}_id IS NOT NULL AND s.is_current AND NOT s.is_published
-                      AND s.period IN ({self.delta_list})
-                      AND (s.coverage_total IS NOT NULL OR s.active_total IS NOT NULL OR {has_any})
-                      {scope}
-                ) q
-                WHERE coverage_snapshot.id = q.id AND coverage_snapshot.period IN ({self.delta_list})
-                  AND ({" OR ".join(f"coverage_snapshot.{n} {distinct} q.{n}" for n in names)})
-                """
-            )
+        prior = (
+            f"SELECT {subject}_id AS subject, period, {', '.join(PRIOR_COLUMNS)} FROM coverage_snapshot "
+            f"WHERE {subject}_id IS NOT NULL AND is_current AND period IN ({compared_list})"
+        )
+        self.sql(
+            f"""
+            UPDATE coverage_snapshot SET {", ".join(f"{n} = q.{n}" for n in DELTA_COLUMNS)}
+            FROM (
+                SELECT s.id, {delta_sql("s")}
+                FROM coverage_snapshot s
+                JOIN ucj_delta_months d ON d.period = s.period
+                LEFT JOIN ({prior}) pm ON pm.subject = s.{subject}_id AND pm.period = d.prev_month
+                LEFT JOIN ({prior}) py ON py.subject = s.{subject}_id AND py.period = d.prev_year
+                WHERE s.{subject}_id IS NOT NULL AND s.is_current AND NOT s.is_published
+                  AND s.period IN ({month_list})
+                  AND (s.coverage_total IS NOT NULL OR s.active_total IS NOT NULL OR {has_any})
+                  {scope}
+            ) q
+            WHERE coverage_snapshot.id = q.id AND coverage_snapshot.period IN ({month_list})
+              AND ({" OR ".join(f"coverage_snapshot.{n} {distinct} q.{n}" for n in DELTA_COLUMNS)})
+            """
+        )
