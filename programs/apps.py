@@ -13,4 +13,9 @@ class ProgramsConfig(AppConfig):
 
         from .selectors import funding_panel_context
 
-        register_panel(name="funding", template="programs/partials/funding_panel.html", context=funding_panel_context)
+        register_panel(
+            name="funding",
+            template="programs/partials/funding_panel.html",
+            print_template="programs/partials/funding_panel_print.html",
+            context=funding_panel_context,
+        )
