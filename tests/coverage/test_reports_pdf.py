@@ -59,3 +59,31 @@ def test_the_pdf_fetches_nothing_from_the_network_or_the_disk(tmp_path):
     )
     _reader, text = pdf_text(html_to_pdf(html))
     assert "Isi" in text and "RAHASIA" not in text
+
+
+def test_the_page_links_to_the_pdf_and_the_job_shows_progress_then_the_file(
+    client, dash, region_tree, branch_head_malang, geo_dir, django_capture_on_commit_callbacks
+):
+    client.force_login(branch_head_malang)
+    page = client.get("/wilayah/35.73/?periode=2025-06").content.decode()
+    assert '<a href="/laporan/wilayah/35.73/?periode=2025-06">Unduh PDF</a>' in page
+    start = client.get("/laporan/wilayah/35.73/?periode=2025-06").content.decode()
+    assert "Buat PDF" in start and 'name="periode" value="2025-06"' in start
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/laporan/wilayah/35.73/?periode=2025-06", {"periode": "2025-06"})
+    job_page = client.get(response.url).content.decode()
+    assert 'src="/static/coverage/reports.js"' in job_page and "<script>" not in job_page  # CSP: no inline script
+    status = client.get(response.url + "status/").json()
+    assert (status["status"], status["progress"], status["stage"]) == ("done", 100, "Selesai")
+    download = client.get(status["download_url"])
+    assert download["Content-Type"] == "application/pdf"
+    _reader, text = pdf_text(download.content)
+    assert "32,44%" in text and "134.167" in text and "42.586" in text
+
+
+def test_the_branch_and_kanwil_pdfs_rank_their_kab_kota(dash, offices):
+    _reader, text = pdf_text(dashboard_pdf(office=offices["kanwil"], period=JUNE)[0])
+    assert "Lima kab/kota terbaik Kanwil Jawa Timur" in text
+    assert "Kota Malang — 32,44%" in text and "Kabupaten Blitar — 26,30%" in text
+    _reader, text = pdf_text(dashboard_pdf(office=offices["malang"], period=JUNE)[0])
+    assert "Kantor Cabang Malang" in text and "134.167" in text
