@@ -137,3 +137,16 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(admin.ModelAdmin):
+    """Each delivery of a notification by e-mail or webhook: failures and their errors at a glance."""
+
+    list_display = ["notification", "channel", "status", "attempts", "sent_at"]
+    list_filter = ["channel", "status"]
+    list_select_related = ["notification__user"]
+    readonly_fields = ["notification", "channel", "status", "attempts", "last_error", "sent_at"]
+
+    def has_add_permission(self, request):
+        return False

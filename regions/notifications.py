@@ -23,6 +23,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import transaction
@@ -143,6 +144,9 @@ def notify(*, users, event, title, body="", url="") -> list[Notification]:
             if channel.accepts(notification.user)
         ]
     )
+    user_ids = [user.pk for user in recipients]
+    _forget_unread(user_ids)
+    transaction.on_commit(lambda: _forget_unread(user_ids))  # and again once the rows are visible to all
     if deliveries:
         ids = [delivery.pk for delivery in deliveries]
         transaction.on_commit(lambda: _queue(ids))
@@ -195,10 +199,28 @@ def notifications_deliver(*, ids=None, older_than=None) -> int:
 DRAIN_AFTER = timedelta(minutes=1)
 
 
+# The unread count is in every page's navigation (and in the per-session page cache's key): cached per
+# user, dropped when a notification arrives or is read; the timeout bounds staleness where the cache is
+# per process (the local-memory default).
+UNREAD_TIMEOUT = 60
+
+
+def _unread_key(user_id):
+    return f"inbox-unread:{user_id}"
+
+
 def unread_count(user) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    count = cache.get(_unread_key(user.pk))
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        cache.set(_unread_key(user.pk), count, UNREAD_TIMEOUT)
+    return count
+
+
+def _forget_unread(user_ids):
+    cache.delete_many([_unread_key(pk) for pk in user_ids])
 
 
 def notification_mark_read(*, user, notification=None) -> int:
@@ -206,4 +228,6 @@ def notification_mark_read(*, user, notification=None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification is not None:
         unread = unread.filter(pk=notification.pk)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    _forget_unread([user.pk])
+    return changed

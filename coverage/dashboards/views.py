@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from regions.models import Level, Office, Region
+from regions.notifications import unread_count
 from regions.selectors import can_view_office, can_view_region
 
 from ..engine import snapshot_generation
@@ -50,7 +51,8 @@ def cache_per_session(view):
     """Serve a signed-in user's repeated GET of a dashboard page from the cache.
 
     The key holds the user, the session's CSRF secret (the cached page's forms carry this session's
-    token), the full URL, the language, the snapshot generation and the day: a recompute or a new
+    token), the full URL, the language, the snapshot generation, the day and the unread notifications
+    (the navigation's badge): a recompute or a new
     session never sees a stale page, and no user ever sees another user's page. Pages that show a
     one-off message are not cached.
     """
@@ -69,6 +71,7 @@ def cache_per_session(view):
                 get_language(),
                 snapshot_generation(),
                 timezone.localdate(),
+                unread_count(request.user),  # the inbox badge in the cached page's navigation
             )
         )
         key = "page-session:" + hashlib.sha256(raw.encode()).hexdigest()

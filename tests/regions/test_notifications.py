@@ -203,3 +203,12 @@ def test_a_failing_gateway_is_retried_not_lost(people, gateway):
     webhook.refresh_from_db()
     assert (webhook.status, webhook.attempts, webhook.last_error) == (DeliveryStatus.SENT, 2, "")
     assert len(gateway.received) == 2
+
+
+def test_a_cached_dashboard_page_shows_a_new_notification_at_once(client, people, region_tree):
+    client.force_login(people["verifier"])
+    url = reverse("coverage:region_dashboard", kwargs={"code": "35.73"})
+    client.get(url)
+    assert "badge unread" not in client.get(url).content.decode()  # served from the per-session cache
+    notify(users=[people["verifier"]], event=NotificationEvent.SUBMITTED, title="Data Mei 2025 diajukan")
+    assert '<span class="badge unread" aria-label="1 belum dibaca">1</span>' in client.get(url).content.decode()
