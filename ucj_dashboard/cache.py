@@ -60,3 +60,10 @@ class ResilientRedisCache(RedisCache):
         except UNREACHABLE:
             _warn("delete")
             return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except UNREACHABLE:
+            _warn("delete_many")
+            return False
