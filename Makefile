@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # axe-core (npm) for the accessibility check of the end-to-end tests; node_modules/ is not committed.
 AXE_CORE_VERSION := 4.14.1
 
-.PHONY: install run setup test test-e2e screenshots e2e-deps messages lint check bench bench-setup clean
+.PHONY: install run setup test test-e2e screenshots e2e-deps pdf-deps messages lint check bench bench-setup clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,14 @@ e2e-deps:
 	grep -qs '"version": "$(AXE_CORE_VERSION)"' node_modules/axe-core/package.json || \
 		npm install --prefix . --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_CORE_VERSION)
 
+# The PDF reports (WeasyPrint) need Debian's Pango and a font; `make screenshots` also pdftoppm (poppler-utils).
+# apt-get runs only when something is missing; nothing else is downloaded (charts are drawn as SVG in Python).
+pdf-deps:
+	ldconfig -p | grep -q libpangoft2-1.0.so.0 && fc-list | grep -qi dejavu || \
+		(apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fontconfig)
+
 # Migrate, load the region tree, the demo data and the demo users. Safe to re-run.
-setup: install messages
+setup: install messages pdf-deps
 	DEBUG=true $(PY) manage.py migrate --no-input
 	DEBUG=true $(PY) manage.py load_regions
 	DEBUG=true $(PY) manage.py load_demo
@@ -49,7 +55,7 @@ run: setup
 	fi
 
 # The whole suite, the end-to-end browser tests (tests/e2e, marker e2e) included.
-test: install messages e2e-deps
+test: install messages e2e-deps pdf-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q
 
 # Only the browser tests.
@@ -57,8 +63,10 @@ test-e2e: install messages e2e-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m e2e tests/e2e
 
 # The browser tests, refreshing docs/screenshots/*.png on the way.
-screenshots: install messages e2e-deps
+screenshots: install messages e2e-deps pdf-deps
+	command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y poppler-utils)
 	UCJ_SCREENSHOTS=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m e2e tests/e2e
+	UCJ_SCREENSHOTS=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q tests/coverage/test_reports_screenshots.py
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -81,6 +89,7 @@ bench: install
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_pages.py
 	$(PY) bench/bench_freshness.py
+	$(PY) bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

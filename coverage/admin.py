@@ -24,7 +24,10 @@ from .models import (
     LatestDenominator,
     ParticipantCount,
     RecomputeRequest,
+    ReportDelivery,
     ReportingPeriod,
+    ReportJob,
+    ReportSubscription,
     RuleOverride,
     Snapshot,
     SnapshotVersion,
@@ -364,4 +367,47 @@ class SubmissionReminderAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- reports ---
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(admin.ModelAdmin):
+    """Who receives which monthly PDF; unsubscribing keeps the row, inactive."""
+
+    list_display = ["user", "region", "office", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    list_editable = ["is_active"]
+    search_fields = ["user__username", "region__name", "office__name"]
+    autocomplete_fields = ["user", "region", "office"]
+    list_select_related = ["user", "region", "office"]
+
+
+@admin.register(ReportDelivery)
+class ReportDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["subscription", "period", "published_at", "sent_at"]
+    list_filter = ["period"]
+    list_select_related = ["subscription__user", "subscription__region", "subscription__office"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportJob)
+class ReportJobAdmin(admin.ModelAdmin):
+    """Reports made on demand (deleted after REPORT_JOB_DAYS); the error of a failed one."""
+
+    list_display = ["created_at", "user", "kind", "status", "progress", "filename"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "kind", "params", "status", "progress", "stage", "filename", "error", "created_at",
+                       "finished_at"]  # fmt: skip
+    exclude = ["content", "content_type"]
+
+    def has_add_permission(self, request):
         return False

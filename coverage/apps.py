@@ -12,3 +12,5 @@ class CoverageConfig(AppConfig):
         # both must be registered in every process (web, worker, commands), not only in a worker.
         from . import tasks  # noqa: F401
         from .engine import receivers  # noqa: F401
+        from .entry import notices  # noqa: F401 - tells operators and verifiers when a month closes or reopens
+        from .reports import receivers as report_receivers  # noqa: F401 - the monthly PDFs, subscriptions

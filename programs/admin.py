@@ -9,7 +9,18 @@ from ucj_dashboard.admin_columns import figure
 from ucj_dashboard.formats import format_number, format_percent, format_rupiah
 
 from . import services
-from .models import FundedBatch, FundingScheme, Package, PremiumRate, Program, SchemeYearBasis, WorkerCategory
+from .models import (
+    Allocation,
+    DossierNote,
+    FundedBatch,
+    FundingScheme,
+    Package,
+    PremiumRate,
+    Program,
+    Regulation,
+    SchemeYearBasis,
+    WorkerCategory,
+)
 
 
 @admin.register(Program)
@@ -148,3 +159,40 @@ class FundedBatchAdmin(SimpleHistoryAdmin):
         # Used by the "delete selected" action too: each deletion schedules its recompute.
         for batch in queryset:
             services.funded_batch_delete(batch=batch, user=request.user)
+
+
+# --- the Inpres 2/2021 commitment register and the dossier notes ----------------------------
+
+
+@admin.register(Regulation)
+class RegulationAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "kind", "region", "issued_on", "title"]
+    list_filter = ["kind"]
+    search_fields = ["number", "title", "region__name", "region__code"]
+    autocomplete_fields = ["region"]
+    filter_horizontal = ["categories", "batches"]
+    list_select_related = ["region"]
+    date_hierarchy = "issued_on"
+
+
+@admin.register(Allocation)
+class AllocationAdmin(SimpleHistoryAdmin):
+    list_display = ["region", "fiscal_year", "scheme", "amount_label", "workers", "regulation"]
+    list_filter = ["fiscal_year", "scheme"]
+    search_fields = ["region__name", "region__code", "reference"]
+    autocomplete_fields = ["region", "regulation"]
+    filter_horizontal = ["categories", "batches"]
+    list_select_related = ["region", "scheme", "regulation"]
+
+    @admin.display(description=_("alokasi"), ordering="amount")
+    def amount_label(self, obj):
+        return format_rupiah(obj.amount)
+
+
+@admin.register(DossierNote)
+class DossierNoteAdmin(SimpleHistoryAdmin):
+    list_display = ["region", "year", "updated_by", "updated_at"]
+    list_filter = ["year"]
+    search_fields = ["region__name", "region__code"]
+    autocomplete_fields = ["region"]
+    list_select_related = ["region", "updated_by"]

@@ -14,7 +14,7 @@ from regions.selectors import can_edit_region
 from ucj_dashboard.formats import MONTHS_ID, NumberFormatError, parse_number
 from ucj_dashboard.months import month_start
 
-from .models import FundedBatch, FundingScheme, Package, WorkerCategory
+from .models import Allocation, DossierNote, FundedBatch, FundingScheme, Package, Regulation, WorkerCategory
 
 MONTH_CHOICES = [(i, name) for i, name in enumerate(MONTHS_ID, start=1)]
 
@@ -193,3 +193,46 @@ class SimulatorForm(forms.Form):
 class BatchImportForm(forms.Form):
     file = forms.FileField(label=_("Berkas (.xlsx atau .csv)"))
     apply = forms.BooleanField(label=_("Terapkan (tanpa centang: uji coba saja)"), required=False, initial=False)
+
+
+# --- the Inpres 2/2021 commitment register and the dossier notes ----------------------------
+
+
+class _RegionScopedForm(forms.ModelForm):
+    """Worker groups from the catalogue; batches only of the region and its subtree."""
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+        self.fields["batches"].queryset = FundedBatch.objects.within(region).select_related("region", "scheme",
+                                                                                           "category")  # fmt: skip
+        self.fields["batches"].required = False
+        self.fields["categories"].required = False
+
+
+class RegulationForm(_RegionScopedForm):
+    class Meta:
+        model = Regulation
+        fields = ["kind", "number", "issued_on", "title", "categories", "batches", "note"]
+        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "categories": forms.CheckboxSelectMultiple, "batches": forms.CheckboxSelectMultiple}  # fmt: skip
+
+
+class AllocationForm(_RegionScopedForm):
+    class Meta:
+        model = Allocation
+        fields = ["fiscal_year", "scheme", "amount", "workers", "regulation", "categories", "batches", "reference",
+                  "note"]  # fmt: skip
+        widgets = {"categories": forms.CheckboxSelectMultiple, "batches": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, region=region, **kwargs)
+        self.fields["regulation"].queryset = Regulation.objects.filter(region__code__in=region.ancestor_codes
+                                                                       + [region.code])  # fmt: skip
+
+
+class DossierNoteForm(forms.ModelForm):
+    class Meta:
+        model = DossierNote
+        fields = list(DossierNote.SECTIONS)
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in DossierNote.SECTIONS}

@@ -435,3 +435,101 @@ class FundedBatch(models.Model):
                 errors["package"] = exc.messages
         if errors:
             raise ValidationError(errors)
+
+
+# --- the Inpres 2/2021 commitment register -----------------------------------------------------
+
+
+class RegulationKind(models.TextChoices):
+    PERKADA = "perkada", _("Perkada (Pergub/Perbup/Perwali)")
+    PERDA = "perda", _("Perda")
+    SE = "se", _("Surat Edaran")
+    INSTRUCTION = "instruksi", _("Instruksi kepala daerah")
+    DECREE = "keputusan", _("Keputusan kepala daerah")
+
+
+class Regulation(models.Model):
+    """A regulation a Pemda issued to carry out Inpres 2/2021 (optimising the BPJS Ketenagakerjaan
+    programmes): a Perkada, a Perda, a circular... with its number and date, the worker groups it
+    covers and the funded batches it rests on. Read in the Paritrana interviews and Monev UCJ."""
+
+    region = models.ForeignKey(Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("jenis"), max_length=10, choices=RegulationKind.choices)
+    number = models.CharField(_("nomor"), max_length=100, help_text=_('Misalnya "Perwali Kota Malang 12/2024".'))
+    issued_on = models.DateField(_("tanggal terbit"))
+    title = models.CharField(_("tentang"), max_length=300)
+    categories = models.ManyToManyField(WorkerCategory, verbose_name=_("kelompok pekerja"), blank=True,
+                                        related_name="+")  # fmt: skip
+    batches = models.ManyToManyField(FundedBatch, verbose_name=_("batch didanai"), blank=True,
+                                     related_name="regulations")  # fmt: skip
+    note = models.TextField(_("catatan pelaksanaan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[categories, batches])
+
+    class Meta:
+        verbose_name = _("regulasi daerah (Inpres 2/2021)")
+        verbose_name_plural = _("regulasi daerah (Inpres 2/2021)")
+        ordering = ["region__code", "-issued_on", "number"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number} ({self.issued_on:%Y-%m-%d})"
+
+
+class Allocation(models.Model):
+    """Budget a Pemda (APBD) or its villages (APBDes) set aside in a fiscal year for the premiums of
+    vulnerable workers, the groups it is for and the funded batches it paid; realisation = the cost
+    of those batches / the amount."""
+
+    region = models.ForeignKey(Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField(_("tahun anggaran"))
+    scheme = models.ForeignKey(FundingScheme, verbose_name=_("skema pendanaan"), on_delete=models.PROTECT,
+                               related_name="+")  # fmt: skip
+    amount = models.DecimalField(_("alokasi (Rp)"), max_digits=18, decimal_places=2)
+    workers = models.PositiveIntegerField(_("pekerja direncanakan"), null=True, blank=True)
+    regulation = models.ForeignKey(Regulation, verbose_name=_("dasar regulasi"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="allocations")  # fmt: skip
+    categories = models.ManyToManyField(WorkerCategory, verbose_name=_("kelompok pekerja"), blank=True,
+                                        related_name="+")  # fmt: skip
+    batches = models.ManyToManyField(FundedBatch, verbose_name=_("batch didanai"), blank=True,
+                                     related_name="allocations")  # fmt: skip
+    reference = models.CharField(_("referensi"), max_length=120, blank=True, help_text=_("Nomor DPA atau APBDes."))
+    note = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[categories, batches])
+
+    class Meta:
+        verbose_name = _("alokasi anggaran (Inpres 2/2021)")
+        verbose_name_plural = _("alokasi anggaran (Inpres 2/2021)")
+        ordering = ["region__code", "-fiscal_year", "scheme__display_order"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")]
+
+    def __str__(self):
+        return f"{self.region.name} {self.scheme} TA {self.fiscal_year}: Rp{format_number(self.amount)}"
+
+
+class DossierNote(models.Model):
+    """The Pemda's own narrative of a calendar year for the Paritrana award file and the Monev UCJ
+    meetings, printed in the dossier (and editable again in its DOCX)."""
+
+    region = models.ForeignKey(Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    summary = models.TextField(_("ringkasan capaian"), blank=True)
+    implementation = models.TextField(_("pelaksanaan regulasi"), blank=True)
+    obstacles = models.TextField(_("kendala"), blank=True)
+    recommendations = models.TextField(_("rekomendasi dan tindak lanjut"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("diperbarui oleh"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+    history = HistoricalRecords()
+
+    SECTIONS = ("summary", "implementation", "obstacles", "recommendations")
+
+    class Meta:
+        verbose_name = _("catatan dosir Pemda")
+        verbose_name_plural = _("catatan dosir Pemda")
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="dossier_note_once")]
+
+    def __str__(self):
+        return f"{self.region.name} {self.year}"

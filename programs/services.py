@@ -479,3 +479,39 @@ def programs_demo_load() -> DemoResult:
         )
         result.created += 1
     return result
+
+
+# --- the Inpres 2/2021 commitment register and the dossier notes ----------------------------
+
+
+@transaction.atomic
+def commitment_save(*, form, user):
+    """Save a regulation or allocation form of ``form.region`` (with its worker groups and batches)."""
+    record = form.save(commit=False)
+    record.region = form.region
+    record.full_clean()
+    if user is not None and user.is_authenticated:
+        record._history_user = user
+    record.save()
+    form.save_m2m()
+    return record
+
+
+@transaction.atomic
+def commitment_delete(*, record, user):
+    if user is not None and user.is_authenticated:
+        record._history_user = user
+    record.delete()
+
+
+@transaction.atomic
+def dossier_note_save(*, region, year, values, user):
+    from .models import DossierNote
+
+    note, _created = DossierNote.objects.get_or_create(region=region, year=year)
+    for name in DossierNote.SECTIONS:
+        setattr(note, name, values.get(name, ""))
+    note.updated_by = user
+    note._history_user = user
+    note.save()
+    return note

@@ -9,6 +9,8 @@ REGION = rf"^wilayah/(?P<code>{REGION_CODE})/batch/"
 
 app_name = "programs"
 
+_COMMITMENT = r"^wilayah/(?P<code>[^/]+)/komitmen/(?P<kind>regulasi|alokasi)/"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="programs:simulator"), name="index"),
     path("simulasi/", views.simulator, name="simulator"),
@@ -19,4 +21,11 @@ urlpatterns = [
     re_path(rf"{REGION}templat\.xlsx$", views.batch_import_template, name="batch_import_template"),
     path("batch/<int:pk>/ubah/", views.batch_edit, name="batch_edit"),
     path("batch/<int:pk>/hapus/", views.batch_delete, name="batch_delete"),
+    # The Inpres 2/2021 commitment register, its provincial semester summary, and the dossier.
+    path("wilayah/<str:code>/komitmen/", views.commitments, name="commitments"),
+    re_path(rf"{_COMMITMENT}baru/$", views.commitment_edit, name="commitment_create"),
+    re_path(rf"{_COMMITMENT}(?P<pk>[0-9]+)/$", views.commitment_edit, name="commitment_edit"),
+    re_path(rf"{_COMMITMENT}(?P<pk>[0-9]+)/hapus/$", views.commitment_delete, name="commitment_delete"),
+    path("provinsi/<str:code>/komitmen/", views.semester_summary, name="semester_summary"),
+    path("wilayah/<str:code>/dosir/", views.dossier, name="dossier"),
 ]

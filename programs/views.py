@@ -13,19 +13,21 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regions.models import Region
-from regions.selectors import can_edit_region, home_office, home_region, territory_regions
+from coverage.reports.jobs import report_job_start
+from regions.models import Level, Region
+from regions.selectors import can_edit_region, can_read_dossier, home_office, home_region, territory_regions
 from ucj_dashboard import params
 from ucj_dashboard.formats import format_number
 
 from . import charts, selectors, services
 from .exports import simulation_xlsx
-from .forms import BatchImportForm, FundedBatchForm, SimulatorForm
+from .forms import AllocationForm, BatchImportForm, DossierNoteForm, FundedBatchForm, RegulationForm, SimulatorForm
 from .importers import batches_import, batches_template
-from .models import FundedBatch, Package
+from .models import Allocation, DossierNote, FundedBatch, Package, Regulation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -173,3 +175,108 @@ def batch_import_template(request, code):
     response = HttpResponse(batches_template(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="templat-batch-{region.code}.xlsx"'
     return response
+
+
+# --- the Inpres 2/2021 commitment register -----------------------------------------------------
+
+COMMITMENT_FORMS = {"regulasi": (RegulationForm, Regulation), "alokasi": (AllocationForm, Allocation)}
+
+
+@login_required
+def commitments(request, code):
+    """A region's register (readable by every signed-in user, like the batch list)."""
+    region = get_object_or_404(Region, code=code)
+    context = {"region": region, "c": selectors.commitments(region=region), "can_edit": can_edit_region(request.user,
+               region)}  # fmt: skip
+    return render(request, "programs/commitments.html", context)
+
+
+def _commitment_for_edit(request, kind, pk):
+    form_class, model = COMMITMENT_FORMS[kind]
+    record = get_object_or_404(model.objects.select_related("region"), pk=pk)
+    if not can_edit_region(request.user, record.region):
+        raise Http404
+    return form_class, record
+
+
+@login_required
+def commitment_edit(request, code, kind, pk=None):
+    pk = int(pk) if pk is not None else None
+    """Create (``pk`` None) or change a regulation or allocation of the region: its operators and admins."""
+    region = _region_for_edit(request, code)
+    if pk is None:
+        form_class, record = COMMITMENT_FORMS[kind][0], COMMITMENT_FORMS[kind][1](region=region)
+    else:
+        form_class, record = _commitment_for_edit(request, kind, pk)
+        if record.region_id != region.pk:
+            raise Http404
+    form = form_class(request.POST or None, instance=record, region=region)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.commitment_save(form=form, user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("%(record)s disimpan.") % {"record": saved})
+            return redirect("programs:commitments", code=region.code)
+    return render(request, "programs/commitment_form.html", {"form": form, "region": region, "kind": kind})
+
+
+@login_required
+@require_POST
+def commitment_delete(request, code, kind, pk):
+    region = _region_for_edit(request, code)
+    _form_class, record = _commitment_for_edit(request, kind, pk)
+    if record.region_id != region.pk:
+        raise Http404
+    label = str(record)
+    services.commitment_delete(record=record, user=request.user)
+    messages.success(request, _("%(record)s dihapus.") % {"record": label})
+    return redirect("programs:commitments", code=region.code)
+
+
+def _year(request, default):
+    text = request.GET.get("tahun") or request.POST.get("tahun") or ""
+    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else default
+
+
+@login_required
+def semester_summary(request, code):
+    """The semester summary of a province's register, for the Kanwil and the Pemda provinsi."""
+    province = get_object_or_404(Region, code=code, level=Level.PROVINCE)
+    today = timezone.localdate()
+    year = _year(request, today.year)
+    semester = 2 if request.GET.get("semester") == "2" else 1
+    summary = selectors.semester_summary(province=province, year=year, semester=semester)
+    return render(request, "programs/semester_summary.html", {"s": summary})
+
+
+# --- the Paritrana / Monev UCJ dossier ---------------------------------------------------------
+
+
+@login_required
+def dossier(request, code):
+    """The dossier page of a region and year: the Pemda's notes (its operators edit them) and the buttons
+    that make the PDF and the DOCX (report jobs with progress). 404 for whoever may not read it."""
+    region = get_object_or_404(Region, code=code)
+    if not can_read_dossier(request.user, region):
+        raise Http404
+    year = _year(request, timezone.localdate().year)
+    can_edit = can_edit_region(request.user, region)
+    note = DossierNote.objects.filter(region=region, year=year).first()
+    form = DossierNoteForm(request.POST if request.POST.get("action") == "notes" else None, instance=note)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "notes":
+            if not can_edit:
+                raise Http404
+            if form.is_valid():
+                services.dossier_note_save(region=region, year=year, values=form.cleaned_data, user=request.user)
+                messages.success(request, _("Catatan dosir disimpan."))
+                return redirect(f"{reverse('programs:dossier', kwargs={'code': code})}?tahun={year}")
+        elif action in ("pdf", "docx"):
+            kind = {"pdf": "dossier_pdf", "docx": "dossier_docx"}[action]
+            job = report_job_start(user=request.user, kind=kind, params={"region": code, "year": year})
+            return redirect("coverage:report_job", pk=job.pk)
+    context = {"region": region, "year": year, "form": form, "can_edit": can_edit, "note": note}
+    return render(request, "programs/dossier.html", context)

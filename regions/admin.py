@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ucj_dashboard.admin_columns import figure
 from ucj_dashboard.formats import format_number
 
-from .models import Denominator, Office, Region, Territory, UserRole
+from .models import Denominator, Notification, NotificationDelivery, Office, Region, Territory, UserRole
 
 admin.site.site_header = _("Administrasi Dashboard UCJ")
 admin.site.site_title = _("Dashboard UCJ")
@@ -112,3 +112,41 @@ class UserRoleAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "region__name"]
     list_select_related = ["user", "region", "office"]
     autocomplete_fields = ["user", "region", "office"]
+
+
+class NotificationDeliveryInline(admin.TabularInline):
+    model = NotificationDelivery
+    extra = 0
+    can_delete = False
+    readonly_fields = ["channel", "status", "attempts", "last_error", "sent_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: what was sent to whom, and whether each channel delivered it."""
+
+    list_display = ["created_at", "user", "event", "title", "read_at"]
+    list_filter = ["event", "deliveries__status", "deliveries__channel"]
+    search_fields = ["user__username", "title"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "event", "title", "body", "url", "created_at", "read_at"]
+    inlines = [NotificationDeliveryInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(admin.ModelAdmin):
+    """Each delivery of a notification by e-mail or webhook: failures and their errors at a glance."""
+
+    list_display = ["notification", "channel", "status", "attempts", "sent_at"]
+    list_filter = ["channel", "status"]
+    list_select_related = ["notification__user"]
+    readonly_fields = ["notification", "channel", "status", "attempts", "last_error", "sent_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from .models import Role
+from .notifications import unread_count
 from .selectors import home_office, home_region, user_has_role, user_is_admin
 
 
@@ -16,6 +17,8 @@ def navigation(request):
             "is_operator": user_has_role(user, Role.OPERATOR),
             "is_verifier": user_has_role(user, Role.VERIFIER),
             "is_branch_head": user_has_role(user, Role.BRANCH_HEAD),
+            "is_pemda_head": user_has_role(user, Role.PEMDA_HEAD),
+            "unread": unread_count(user),
             "office": home_office(user),
             "region": home_region(user),
         },

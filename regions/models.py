@@ -249,6 +249,11 @@ class Role(models.TextChoices):
     BRANCH_HEAD = "branch_head", _("Kepala kantor cabang")
     VERIFIER = "verifier", _("Verifikator cabang")
     OPERATOR = "operator", _("Operator Pemda")
+    PEMDA_HEAD = "pemda_head", _("Pimpinan Pemda")
+
+
+# Roles scoped to a region (the others, but admin, to an office).
+REGION_ROLES = (Role.OPERATOR, Role.PEMDA_HEAD)
 
 
 class UserRole(models.Model):
@@ -256,7 +261,9 @@ class UserRole(models.Model):
 
     - branch head: reads the dashboards of an office (a branch, or a Kanwil's branches);
     - verifier: approves the counts of a branch's territory;
-    - Pemda operator: enters counts for one region and its subtree.
+    - Pemda operator: enters counts for one region and its subtree;
+    - Pemda head (Bupati/Wali Kota, Kepala Dinas): reads the dashboards and the dossier of one region
+      and receives its monthly PDF; enters nothing.
     """
 
     user = models.ForeignKey(
@@ -276,7 +283,7 @@ class UserRole(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "region", "office"], name="userrole_unique"),
             models.CheckConstraint(
-                condition=~Q(role=Role.OPERATOR) | Q(region__isnull=False, office__isnull=True),
+                condition=~Q(role__in=REGION_ROLES) | Q(region__isnull=False, office__isnull=True),
                 name="userrole_operator_has_region",
             ),
             models.CheckConstraint(
@@ -292,9 +299,71 @@ class UserRole(models.Model):
     def clean(self):
         if self.role == Role.OPERATOR and (self.region_id is None or self.office_id is not None):
             raise ValidationError(_("Operator Pemda harus ditetapkan ke satu wilayah (tanpa kantor)."))
+        if self.role == Role.PEMDA_HEAD and (self.region_id is None or self.office_id is not None):
+            raise ValidationError(_("Pimpinan Pemda harus ditetapkan ke satu wilayah (tanpa kantor)."))
         if self.role in (Role.BRANCH_HEAD, Role.VERIFIER) and (self.office_id is None or self.region_id is not None):
             raise ValidationError(_("Kepala cabang dan verifikator harus ditetapkan ke satu kantor (tanpa wilayah)."))
         if self.role == Role.VERIFIER and self.office_id and self.office.kind != OfficeKind.BRANCH:
             raise ValidationError({"office": _("Verifikator ditetapkan ke kantor cabang.")})
         if self.role == Role.ADMIN and (self.region_id or self.office_id):
             raise ValidationError(_("Admin tidak dibatasi wilayah atau kantor."))
+
+
+class NotificationEvent(models.TextChoices):
+    SUBMITTED = "submitted", _("Data diajukan")
+    RETURNED = "returned", _("Data dikembalikan")
+    VERIFIED = "verified", _("Data diverifikasi")
+    MONTH_CLOSED = "month_closed", _("Periode ditutup")
+    MONTH_REOPENED = "month_reopened", _("Periode dibuka kembali")
+
+
+class Notification(models.Model):
+    """A message to one user about the workflow: the in-app inbox is these rows; the other channels
+    (e-mail, a webhook such as a WhatsApp Business gateway) deliver them (``regions.notifications``).
+
+    Title and body are written in the product's language (Indonesian) when the event happens.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="ucj_notifications"
+    )
+    event = models.CharField(_("peristiwa"), max_length=20, choices=NotificationEvent.choices)
+    title = models.CharField(_("judul"), max_length=200)
+    body = models.TextField(_("isi"), blank=True)
+    url = models.CharField(_("tautan"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    read_at = models.DateTimeField(_("dibaca"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notifikasi")
+        verbose_name_plural = _("notifikasi")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return f"{self.user} {self.get_event_display()}: {self.title}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Menunggu")
+    SENT = "sent", _("Terkirim")
+    FAILED = "failed", _("Gagal")
+
+
+class NotificationDelivery(models.Model):
+    """One notification through one channel other than the inbox (e-mail, webhook), with its attempts."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("kanal"), max_length=20)
+    status = models.CharField(_("status"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    last_error = models.TextField(_("galat terakhir"), blank=True)
+    sent_at = models.DateTimeField(_("terkirim"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pengiriman notifikasi")
+        verbose_name_plural = _("pengiriman notifikasi")
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_one_per_channel")]
+
+    def __str__(self):
+        return f"{self.notification_id} {self.channel}: {self.status}"

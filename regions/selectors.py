@@ -165,3 +165,20 @@ def children_of(*, region):
 
 def level_label(level):
     return Level(level).label
+
+
+def can_read_dossier(user, region):
+    """The Paritrana / Monev dossier of a region (it holds the Pemda's own notes): admins, the region's
+    operators and Pemda heads (of it or an ancestor), and the branch heads and verifiers whose territory
+    serves it (or, for a province, part of it)."""
+    if user_is_admin(user) or can_edit_region(user, region):
+        return True
+    roots = [r.region for r in user_roles(user) if r.role == Role.PEMDA_HEAD]
+    if _within_any(region, roots):
+        return True
+    offices = [r.office for r in user_roles(user) if r.role in (Role.BRANCH_HEAD, Role.VERIFIER) and r.office]
+    for office in offices:
+        served = territory_regions(office=office)
+        if any(kabkota.is_within(region) or region.is_within(kabkota) for kabkota in served):
+            return True
+    return False

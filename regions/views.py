@@ -5,8 +5,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,8 +20,9 @@ from ucj_dashboard import params
 from . import two_factor
 from .forms import AppCodeForm, ReplaceDeviceForm, SignInCodeForm
 from .health import health_report
-from .models import Role
-from .selectors import home_office, home_region, regions_search, user_has_role, user_is_admin
+from .models import Notification, Role
+from .notifications import notification_mark_read
+from .selectors import home_office, home_region, regions_search, user_has_role, user_is_admin, user_roles
 
 
 def _first_reversible(*candidates):
@@ -55,6 +57,9 @@ def home(request):
     region = home_region(user)
     if region is not None:
         return redirect(_first_reversible(("coverage:entry_grid", {"code": region.code})))
+    headed = next((r.region for r in user_roles(user) if r.role == Role.PEMDA_HEAD), None)
+    if headed is not None:  # a Pemda head reads their region's dashboard
+        return redirect(_first_reversible(("coverage:region_dashboard", {"code": headed.code})))
     if user_is_admin(user):
         return redirect(_first_reversible(("coverage:region_dashboard", {"code": "ID"})))
     return redirect(_first_reversible(("coverage:region_dashboard", {"code": "ID"})))
@@ -248,3 +253,34 @@ def two_factor_disable(request):
     request.session[two_factor.SESSION_HAS_DEVICE] = False
     messages.success(request, _("Verifikasi dua langkah dinonaktifkan."))
     return redirect("account_security")
+
+
+# --- inbox -----------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    """The user's own notifications, newest first (the navigation shows the unread count)."""
+    page = Paginator(Notification.objects.filter(user=request.user), 30).get_page(request.GET.get("halaman"))
+    return render(request, "regions/inbox.html", {"page": page})
+
+
+@require_POST
+@login_required
+def inbox_open(request, pk):
+    """Mark one of the user's notifications read and go where it points (404 for anyone else's)."""
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    notification_mark_read(user=request.user, notification=notification)
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("inbox")
+    return redirect(target)
+
+
+@require_POST
+@login_required
+def inbox_read_all(request):
+    changed = notification_mark_read(user=request.user)
+    messages.success(request, ngettext("%(n)s notifikasi ditandai dibaca.", "%(n)s notifikasi ditandai dibaca.",
+                                       changed) % {"n": changed})  # fmt: skip
+    return redirect("inbox")

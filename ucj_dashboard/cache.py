@@ -72,3 +72,6 @@ class ResilientRedisCache(RedisCache):
         if batch:
             client.delete(*batch)
         return True
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", False, super().delete_many, keys, version)

@@ -41,6 +41,16 @@ app.conf.beat_schedule = {
         "task": "coverage.tasks.send_submission_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Notification deliveries whose task never ran or whose channel failed (regions.notifications).
+    "drain-notifications": {
+        "task": "regions.tasks.drain_notifications",
+        "schedule": 300.0,
+    },
+    # Report jobs older than REPORT_JOB_DAYS are deleted with their files (coverage.reports.jobs).
+    "delete-old-report-jobs": {
+        "task": "coverage.tasks.delete_old_report_jobs",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # Active funded batches whose last month has passed become "ended" (programs).
     "close-ended-batches": {
         "task": "programs.tasks.close_ended_batches",

@@ -323,6 +323,19 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # EMAIL
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ucj-dashboard@localhost")
+# The address links in e-mails and webhook messages point to (no trailing slash needed).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# NOTIFICATIONS
+# Workflow notifications (regions/notifications.py): the in-app inbox always; these channels besides it.
+# "email", and "webhook": a JSON POST (HMAC-SHA256 signed) to NOTIFICATION_WEBHOOK_URL, e.g. a WhatsApp
+# Business gateway (https://; plain http only to localhost).
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", "email")
+NOTIFICATION_WEBHOOK_URL = env_str("NOTIFICATION_WEBHOOK_URL")
+NOTIFICATION_WEBHOOK_SECRET = env_str("NOTIFICATION_WEBHOOK_SECRET")
+NOTIFICATION_WEBHOOK_TIMEOUT = env_int("NOTIFICATION_WEBHOOK_TIMEOUT", 5)
+if "webhook" in NOTIFICATION_CHANNELS and not (NOTIFICATION_WEBHOOK_URL and NOTIFICATION_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("The webhook channel needs NOTIFICATION_WEBHOOK_URL and NOTIFICATION_WEBHOOK_SECRET.")
 
 # DOMAIN
 # Region boundaries (GeoJSON) are read at run time from here, never copied into the repo.
@@ -335,11 +348,14 @@ SUBMISSION_DUE_DAY = env_int("SUBMISSION_DUE_DAY", 10)
 if not 1 <= SUBMISSION_DUE_DAY <= 31:
     raise ImproperlyConfigured(f"SUBMISSION_DUE_DAY must be a day of the month (1-31), got {SUBMISSION_DUE_DAY}")
 SUBMISSION_REMINDER_DAYS_BEFORE = env_int("SUBMISSION_REMINDER_DAYS_BEFORE", 3)
+# Reports made on demand (PDF, DOCX) are kept this many days, then deleted by a nightly task.
+REPORT_JOB_DAYS = env_int("REPORT_JOB_DAYS", 7)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint logs every rendering step at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }

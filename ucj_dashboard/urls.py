@@ -19,6 +19,10 @@ urlpatterns = [
         name="two_factor_recovery_renew",
     ),
     path("akun/keamanan/nonaktifkan/", region_views.two_factor_disable, name="two_factor_disable"),
+    # The in-app inbox of workflow notifications (regions/notifications.py).
+    path("kotak-masuk/", region_views.inbox, name="inbox"),
+    path("kotak-masuk/<int:pk>/buka/", region_views.inbox_open, name="inbox_open"),
+    path("kotak-masuk/baca-semua/", region_views.inbox_read_all, name="inbox_read_all"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("sehat/layanan/", region_views.health_services, name="health_services"),

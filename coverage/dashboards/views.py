@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from regions.models import Level, OfficeKind
+from regions.notifications import unread_count
 from regions.selectors import can_view_office, can_view_region
 from ucj_dashboard import params
 from ucj_dashboard.params import ParamError
@@ -53,9 +54,9 @@ def cache_per_session(scopes):
     The key holds the user, the session's CSRF secret (the cached page's forms carry this session's
     token), the path, the parsed filters (never the raw query string: parameters a page does not
     read must not multiply its cache entries), the language, the versions of the snapshot scopes the
-    page reads (``scopes(**kwargs)``) and the day: a recompute of what the page shows or a new session
-    never sees a stale page, and no user ever sees another user's page. Pages that show a one-off
-    message are not cached.
+    page reads (``scopes(**kwargs)``), the day and the unread notifications (the navigation's badge):
+    a recompute of what the page shows or a new session never sees a stale page, and no user ever
+    sees another user's page. Pages that show a one-off message are not cached.
     """
     return lambda view: _per_session(view, scopes)
 
@@ -76,6 +77,7 @@ def _per_session(view, scopes):
                 get_language(),
                 cache_version(scopes(**kwargs)),
                 timezone.localdate(),
+                unread_count(request.user),  # the inbox badge in the cached page's navigation
             )
         )
         key = "page-session:" + hashlib.sha256(raw.encode()).hexdigest()

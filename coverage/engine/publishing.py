@@ -10,6 +10,7 @@ from ucj_dashboard.months import month_start
 from ..models import ReportingPeriod, ReportingStatus, Snapshot
 from .generation import bump_versions
 from .recompute import coverage_recompute
+from .signals import month_closed, month_reopened
 
 
 @transaction.atomic
@@ -30,6 +31,7 @@ def period_close(*, period, user) -> ReportingPeriod:
     reporting.closed_by = user
     reporting._change_reason = "tutup periode"
     reporting.save(update_fields=["status", "closed_at", "closed_by"])
+    month_closed.send(sender=ReportingPeriod, period=period, user=user, published_at=now)
     return reporting
 
 
@@ -54,6 +56,7 @@ def period_reopen(*, period, user, reason) -> ReportingPeriod:
     reporting._change_reason = reason
     reporting.history_user = user
     reporting.save(update_fields=["status", "reopen_reason"])
+    month_reopened.send(sender=ReportingPeriod, period=period, user=user, reason=reason)
     return reporting
 
 

@@ -39,7 +39,7 @@ from ..models import (
     Severity,
     Source,
 )
-from . import reasons, validation
+from . import notices, reasons, validation
 from .impact import coverage_impact
 from .selectors import grid_counts
 
@@ -354,6 +354,13 @@ def participant_counts_save_many(*, changes, user, reason, submit=False, checked
         result.created, result.updated = len(creates), len(updates)
         result.warnings = check.warnings
         schedule_recompute([p for p in check.plans if p.affects_coverage], reason)
+        submitted = [
+            count
+            for count, plan in zip(counts, check.plans, strict=True)
+            if plan.status_after == EntryStatus.SUBMITTED and plan.status_before != EntryStatus.SUBMITTED
+        ]
+        if submitted:
+            notices.counts_submitted(counts=submitted, user=user)
     return result
 
 

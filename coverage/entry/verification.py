@@ -12,7 +12,7 @@ from regions.selectors import regions_filter_verifiable
 
 from ..engine import closed_periods
 from ..models import EntryStatus, ParticipantCount
-from . import reasons
+from . import notices, reasons
 from .selectors import jump_warnings
 from .services import UPDATE_FIELDS, cell_label, closed_message, schedule_recompute, stale_message
 
@@ -89,6 +89,7 @@ def participant_counts_verify(*, counts, user, notes=None, expected_versions=Non
             count._change_reason = why
         bulk_update_with_history(locked, ParticipantCount, UPDATE_FIELDS, default_user=user)
         _schedule_counts(locked, reasons.VERIFIED)
+        notices.counts_decided(counts=locked, user=user, verified=True)
     return locked
 
 
@@ -112,6 +113,7 @@ def participant_counts_return(*, counts, user, reason, expected_versions=None) -
             count._change_reason = reasons.reason(reasons.RETURNED, reason)
         bulk_update_with_history(locked, ParticipantCount, UPDATE_FIELDS, default_user=user)
         _schedule_counts(locked, reasons.RETURNED)
+        notices.counts_decided(counts=locked, user=user, verified=False, reason=reason)
     return locked
 
 

@@ -2,7 +2,8 @@
 
 - ``inputs``: participant counts, reporting months, target series and values, category bands;
 - ``snapshots``: what the engine writes (snapshots, their targets) and its outbox;
-- ``workflow``: validation rules and overrides, uploaded files, reminders.
+- ``workflow``: validation rules and overrides, uploaded files, reminders;
+- ``reports``: report jobs, monthly PDF subscriptions and their deliveries.
 
 The rules that turn inputs into snapshots are in ``coverage.rules`` and docs/RULES.md.
 """
@@ -25,6 +26,7 @@ from .inputs import (
     TargetSeries,
     TargetValue,
 )
+from .reports import JobStatus, ReportDelivery, ReportJob, ReportSubscription
 from .snapshots import (
     DenominatorBasis,
     FundedWorkers,
@@ -64,6 +66,10 @@ __all__ = [
     "EntryStatus",
     "ImportBatch",
     "ImportStatus",
+    "JobStatus",
+    "ReportDelivery",
+    "ReportJob",
+    "ReportSubscription",
     "ParticipantCount",
     "Phasing",
     "RecomputeRequest",

@@ -16,8 +16,10 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from coverage.models import EntryStatus, ParticipantCount
-from programs.models import FundedBatch
+from coverage.models import EntryStatus, JobStatus, ParticipantCount, ReportJob, ReportSubscription
+from coverage.reports.subscriptions import unsubscribe_token
+from programs.models import FundedBatch, Regulation
+from regions.models import Notification, NotificationEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,40 @@ PERSONAS = (
 
 KOTA = {"code": "35.73"}
 BRANCH = {"code": "KC-MALANG"}
+
+
+def _notification(world):
+    operator = world["personas"]["operator_kota_malang"]
+    notification, _ = Notification.objects.get_or_create(
+        user=operator, event=NotificationEvent.RETURNED, defaults={"title": "Data Juni 2025 dikembalikan",
+                                                                   "url": "/entri/35.73/?periode=2025-06"}
+    )  # fmt: skip
+    return {"pk": notification.pk}
+
+
+def _job(world):
+    operator = world["personas"]["operator_kota_malang"]
+    job, _ = ReportJob.objects.get_or_create(
+        user=operator, kind="dashboard_pdf", defaults={"params": {"region": "35.73", "period": "2025-06"},
+        "status": JobStatus.DONE, "progress": 100, "content": b"%PDF-", "filename": "ucj-35.73-2025-06.pdf",
+        "content_type": "application/pdf"},
+    )  # fmt: skip
+    return {"pk": job.pk}
+
+
+def _unsubscribe(world):
+    """The branch head's default subscription (made when the role was given)."""
+    subscription = ReportSubscription.objects.get(user=world["personas"]["branch_head_malang"])
+    return {"token": unsubscribe_token(subscription)}
+
+
+def _regulation(world):
+    regulation, _ = Regulation.objects.get_or_create(
+        region=world["kota"], kind="perkada", number="Perwali Kota Malang 12/2024",
+        defaults={"issued_on": "2024-11-04", "title": "Perlindungan pekerja rentan"},
+    )  # fmt: skip
+    return {**KOTA, "kind": "regulasi", "pk": regulation.pk}
+
 
 # name: (method, kwargs or a callable(world) -> kwargs, query/data, "cells in PERSONAS order")
 MATRIX = {
@@ -80,6 +116,27 @@ MATRIX = {
     "programs:batch_import_template": ("get", KOTA, {}, "L A N N N A"),
     "programs:batch_edit": ("get", lambda w: {"pk": w["batch"].pk}, {}, "L A N N N A"),
     "programs:batch_delete": ("post", lambda w: {"pk": w["batch"].pk}, {}, "L R N N N R"),
+    # The inbox is the user's own: someone else's notification is a 404.
+    "inbox": ("get", {}, {}, "L A A A A A"),
+    "inbox_open": ("post", _notification, {}, "L R N N N N"),
+    "inbox_read_all": ("post", {}, {}, "L R R R R R"),
+    # Dashboard PDFs: whoever may read the dashboard; a report job and its file are their owner's only.
+    "coverage:report_region": ("get", KOTA, {"periode": "2025-06"}, "L A A A A A"),
+    "coverage:report_office": ("get", BRANCH, {"periode": "2025-06"}, "L A A A A A"),
+    "coverage:report_job": ("get", _job, {}, "L A N N N N"),
+    "coverage:report_job_status": ("get", _job, {}, "L A N N N N"),
+    "coverage:report_job_download": ("get", _job, {}, "L A N N N N"),
+    "coverage:report_subscriptions": ("get", {}, {}, "L A A A A A"),
+    # The signed link of a subscription e-mail: no sign-in needed, nothing changes on GET.
+    "coverage:report_unsubscribe": ("get", _unsubscribe, {}, "A A A A A A"),
+    # The Inpres 2/2021 register: read by every signed-in user, written by the region's operators and admins.
+    "programs:commitments": ("get", KOTA, {}, "L A A A A A"),
+    "programs:commitment_create": ("get", {**KOTA, "kind": "regulasi"}, {}, "L A N N N A"),
+    "programs:commitment_edit": ("get", _regulation, {}, "L A N N N A"),
+    "programs:commitment_delete": ("post", _regulation, {}, "L R N N N R"),
+    "programs:semester_summary": ("get", {"code": "35"}, {"tahun": "2025"}, "L A A A A A"),
+    # The dossier holds the Pemda's notes: its operators, its branch's head and verifier, admins.
+    "programs:dossier": ("get", KOTA, {"tahun": "2025"}, "L A N A A A"),
 }
 
 STATUS = {"A": 200, "R": 302, "L": 302, "U": 401, "F": 403, "N": 404}

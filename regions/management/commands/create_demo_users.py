@@ -15,6 +15,7 @@ DEMO_USERS = [
     ("operator.kotamalang", "Operator Disnaker Kota Malang", Role.OPERATOR, "35.73", None),
     ("operator.kabmalang", "Operator Disnaker Kabupaten Malang", Role.OPERATOR, "35.07", None),
     ("operator.blitar", "Operator Disnaker Kabupaten Blitar", Role.OPERATOR, "35.05", None),
+    ("walikota.malang", "Wali Kota Malang", Role.PEMDA_HEAD, "35.73", None),
 ]
 
 
@@ -27,8 +28,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
         for username, full_name, role, region_code, office_code in DEMO_USERS:
             first, _, last = full_name.partition(" ")
+            # A demo address, so the monthly PDFs and notifications show in the console e-mail backend.
+            email = f"{username}@demo.ucj.invalid"
             user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": first, "last_name": last}
+                username=username, defaults={"first_name": first, "last_name": last, "email": email}
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
