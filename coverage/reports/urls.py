@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from regions.models import REGION_CODE_PATTERN
+from ucj_dashboard.params import REGION_CODE_PATTERN
 
 from . import views
 
