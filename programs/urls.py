@@ -9,7 +9,7 @@ REGION = rf"^wilayah/(?P<code>{REGION_CODE})/batch/"
 
 app_name = "programs"
 
-_COMMITMENT = r"^wilayah/(?P<code>[^/]+)/komitmen/(?P<kind>regulasi|alokasi)/"
+_COMMITMENT = rf"^wilayah/(?P<code>{REGION_CODE})/komitmen/(?P<kind>regulasi|alokasi)/"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="programs:simulator"), name="index"),
@@ -22,10 +22,10 @@ urlpatterns = [
     path("batch/<int:pk>/ubah/", views.batch_edit, name="batch_edit"),
     path("batch/<int:pk>/hapus/", views.batch_delete, name="batch_delete"),
     # The Inpres 2/2021 commitment register, its provincial semester summary, and the dossier.
-    path("wilayah/<str:code>/komitmen/", views.commitments, name="commitments"),
+    re_path(rf"^wilayah/(?P<code>{REGION_CODE})/komitmen/$", views.commitments, name="commitments"),
     re_path(rf"{_COMMITMENT}baru/$", views.commitment_edit, name="commitment_create"),
     re_path(rf"{_COMMITMENT}(?P<pk>[0-9]+)/$", views.commitment_edit, name="commitment_edit"),
     re_path(rf"{_COMMITMENT}(?P<pk>[0-9]+)/hapus/$", views.commitment_delete, name="commitment_delete"),
-    path("provinsi/<str:code>/komitmen/", views.semester_summary, name="semester_summary"),
-    path("wilayah/<str:code>/dosir/", views.dossier, name="dossier"),
+    re_path(r"^provinsi/(?P<code>\d{2})/komitmen/$", views.semester_summary, name="semester_summary"),
+    re_path(rf"^wilayah/(?P<code>{REGION_CODE})/dosir/$", views.dossier, name="dossier"),
 ]

@@ -201,8 +201,8 @@ def _commitment_for_edit(request, kind, pk):
 
 @login_required
 def commitment_edit(request, code, kind, pk=None):
-    pk = int(pk) if pk is not None else None
     """Create (``pk`` None) or change a regulation or allocation of the region: its operators and admins."""
+    pk = int(pk) if pk is not None else None
     region = _region_for_edit(request, code)
     if pk is None:
         form_class, record = COMMITMENT_FORMS[kind][0], COMMITMENT_FORMS[kind][1](region=region)
@@ -236,8 +236,9 @@ def commitment_delete(request, code, kind, pk):
 
 
 def _year(request, default):
-    text = request.GET.get("tahun") or request.POST.get("tahun") or ""
-    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else default
+    """The year asked for (``tahun``, 2000 to 2100), else ``default``; anything else is a 400."""
+    text = request.GET.get("tahun") or request.POST.get("tahun")
+    return params.integer(text, name="tahun", minimum=2000, maximum=2100, default=default)
 
 
 @login_required

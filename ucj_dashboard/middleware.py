@@ -42,13 +42,17 @@ class IndonesianFirstMiddleware:
         return self.get_response(request)
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 class RefuseNulMiddleware:
-    """A NUL character in the path, the query string or an url-encoded form is a 400.
+    """A NUL character in the path, the query string or a form's fields is a 400.
 
     PostgreSQL cannot store NUL in text and psycopg2 refuses it in a query (a server error), and no
     legitimate input carries one. Views parse their parameters with ``ucj_dashboard.params``, which
     refuses NUL too; this guard also covers what no view of ours reads (Django admin's search, the
-    names of parameters). Runs after authentication, so the 400 page has its layout.
+    names of parameters). The CSRF check reads the form before any view anyway. Runs after
+    authentication, so the 400 page has its layout.
     """
 
     def __init__(self, get_response):
@@ -56,8 +60,8 @@ class RefuseNulMiddleware:
 
     def __call__(self, request):
         data = [request.GET]
-        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-            data.append(request.POST)
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            data.append(request.POST)  # the fields only: an uploaded file's bytes are the importers' to judge
         if "\x00" in request.path or any(_has_nul(query) for query in data):
             raise ParamError(_("Permintaan memuat karakter yang tidak diizinkan (NUL)."))
         return self.get_response(request)

@@ -16,12 +16,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from regions.models import Office, Region
+from ucj_dashboard import params as params_module
 
 from ..dashboards.filters import parse_period
 from ..dashboards.rows import office_by_code, region_by_code
 from ..models import JobStatus, ReportJob, ReportSubscription
 from .jobs import DASHBOARD_PDF, STAGES, report_job_start, report_kind
 from .subscriptions import subscribable, subscription_from_token, subscription_set
+
+
+def _period_text(request):
+    """The month asked for, checked ('YYYY-MM', or '' for the latest settled month): a bad value is a 400,
+    never a job that fails later."""
+    period = params_module.period(request.GET.get("periode") or request.POST.get("periode"))
+    return period.strftime("%Y-%m") if period else ""
 
 
 def _start(request, kind, params, context):
@@ -36,7 +44,7 @@ def _start(request, kind, params, context):
 @require_http_methods(["GET", "POST"])
 def region_report(request, code):
     region = region_by_code(code)
-    params = {"region": code, "period": request.GET.get("periode") or request.POST.get("periode", "")}
+    params = {"region": code, "period": _period_text(request)}
     kind = report_kind(DASHBOARD_PDF)
     if region is None or not kind.allowed(request.user, params):
         raise Http404
@@ -48,7 +56,7 @@ def region_report(request, code):
 @require_http_methods(["GET", "POST"])
 def office_report(request, code):
     office = office_by_code(code)
-    params = {"office": code, "period": request.GET.get("periode") or request.POST.get("periode", "")}
+    params = {"office": code, "period": _period_text(request)}
     kind = report_kind(DASHBOARD_PDF)
     if office is None or not kind.allowed(request.user, params):
         raise Http404

@@ -75,8 +75,8 @@ def test_submit_return_with_reason_then_verify_tells_each_side_by_email_and_inbo
     count = ParticipantCount.objects.get(region__code="35.73", period=MAY, segment="PU")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(QUEUE, {"group": "35.73|2025-05", "count": [count.pk], "action": "return",
-                            "reason": "PU turun dari bulan lalu: lampirkan data BPJS"})  # fmt: skip
+        client.post(QUEUE, {"group": "35.73|2025-05", "count": [count.pk], f"v-{count.pk}": count.version,
+                            "action": "return", "reason": "PU turun dari bulan lalu: lampirkan data BPJS"})  # fmt: skip
 
     # returned with the reason -> the operator who entered it
     assert [m.to for m in mail.outbox] == [["sri@malangkota.go.id"]]

@@ -62,6 +62,23 @@ PARAMETERS = {
     "programs:batch_import_template": [],
     "programs:batch_edit": ["region", "workers", "start_month", "end_month", "status"],
     "programs:batch_delete": [],
+    "inbox": ["halaman"],
+    "inbox_open": [],
+    "inbox_read_all": [],
+    "coverage:report_region": ["periode"],
+    "coverage:report_office": ["periode"],
+    "coverage:report_job": [],
+    "coverage:report_job_status": [],
+    "coverage:report_job_download": [],
+    "coverage:report_subscriptions": ["wilayah", "kantor", "aktif"],
+    "coverage:report_unsubscribe": [],
+    "programs:commitments": [],
+    "programs:commitment_create": ["kind", "number", "issued_on", "title", "categories", "batches", "note",
+                                   "fiscal_year", "scheme", "amount", "workers", "regulation", "reference"],
+    "programs:commitment_edit": ["kind", "number", "issued_on", "title", "note"],
+    "programs:commitment_delete": [],
+    "programs:semester_summary": ["tahun", "semester"],
+    "programs:dossier": ["tahun", "action", "summary", "implementation", "obstacles", "recommendations"],
 }  # fmt: skip
 
 NASTY = [
@@ -125,7 +142,9 @@ POSTED = {
     "login", "logout", "set_language", "two_factor_verify", "two_factor_enrol", "two_factor_recovery_renew",
     "two_factor_disable", "coverage:entry_grid", "coverage:verification_queue", "coverage:submission_tracker",
     "coverage:import_counts", "programs:batch_create", "programs:batch_import", "programs:batch_edit",
-    "programs:batch_delete",
+    "programs:batch_delete", "inbox_open", "inbox_read_all", "coverage:report_region", "coverage:report_office",
+    "coverage:report_subscriptions", "coverage:report_unsubscribe", "programs:commitment_create",
+    "programs:commitment_edit", "programs:commitment_delete", "programs:dossier",
 }  # fmt: skip
 
 
