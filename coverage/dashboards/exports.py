@@ -17,11 +17,14 @@ from .views import league_query
 
 @login_required
 def league_table_export(request, fmt):
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     query = league_query(request)
-    data = selectors.league_table(period=filters.period, segment=filters.segment, **query)
+    data = selectors.league_table(period=filters.period, segment=filters.segment, span=filters.span, **query)
     header, rows = _export_rows(data)
-    name = f"peringkat-ucj-{data['period']:%Y-%m}" if data["period"] else "peringkat-ucj"
+    if data["span"] is not None:
+        name = f"peringkat-ucj-{data['span'].key}"
+    else:
+        name = f"peringkat-ucj-{data['period']:%Y-%m}" if data["period"] else "peringkat-ucj"
     return _xlsx_response(header, rows, name) if fmt == "xlsx" else _csv_response(header, rows, name)
 
 
@@ -36,7 +39,9 @@ def _export_rows(data):
         _("Cakupan BPU setahun (pp)"),
         *[f"{label} {when} (%)" for label in (_("Peserta"), "PU", "BPU", "Jakon", "PMI")
           for when in (_("sebulan"), _("setahun"))],
+        _("Rentang"), _("Peserta baru"), _("Nonaktif"),
     ]  # fmt: skip
+    span = data["span"].key if data.get("span") else None
     rows = []
     for row in data["rows"]:
         target = row["own_target"] or {}
@@ -57,6 +62,7 @@ def _export_rows(data):
                 _round(row["delta_yoy_pp_bpu"]),
                 *[_round(row[f"growth_{when}_{segment}"]) for segment in ("total", "pu", "bpu", "jakon", "pmi")
                   for when in ("mom", "yoy")],
+                span or f"{row['period']:%Y-%m}", row["new_total"], row["lapsed_total"],
             ]
         )  # fmt: skip
     return [str(h) for h in header], rows

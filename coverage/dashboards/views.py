@@ -1,6 +1,8 @@
 """Dashboard pages and their chart JSON: selector -> chart -> render.
 
-Every page takes ``?periode=YYYY-MM`` and ``?segmen=PU|BPU``, so its URL can be shared as is.
+Every page takes ``?periode=YYYY-MM`` and ``?segmen=PU|BPU``, so its URL can be shared as is; the
+region and office dashboards and the league table also take a quarter, semester or year
+(``?periode=2025-Q2``, ``2025-S1``, ``2025``).
 Scope comes from regions.selectors: aggregate dashboards are readable by every signed-in user;
 a region or office the user may not see is a 404.
 """
@@ -73,7 +75,7 @@ def _per_session(view, scopes):
                 request.user.pk,
                 secret,
                 request.path,
-                Filters.from_query(request.GET).query(),  # a malformed value: ParamError, a 400
+                Filters.from_query(request.GET, spans=True).query(),  # a malformed value: ParamError, a 400
                 get_language(),
                 cache_version(scopes(**kwargs)),
                 timezone.localdate(),
@@ -99,11 +101,11 @@ def health(request):
 
 def _page_key(filters, *extra):
     """What a cached page body or chart varies on besides the snapshot generation."""
-    return (filters.period, filters.segment, get_language(), timezone.localdate(), *extra)
+    return (filters.period_key, filters.segment, get_language(), timezone.localdate(), *extra)
 
 
 def _region_body(request, region, filters):
-    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment)
+    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment, span=filters.span)
     context = {
         "data": data,
         "filters": filters,
@@ -120,7 +122,7 @@ def region_dashboard(request, code):
     """Selector -> charts -> body. The body holds nothing user-specific (scope is checked first), so
     it is rendered once per generation, filters, language and day and then served from the cache."""
     region = _get_region_for_user(request, code)
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     key = _page_key(filters, maps.boundaries_available(region))
     body = cached(
         "page-region", code, *key, compute=lambda: _region_body(request, region, filters), scopes=region_scopes(region)
@@ -129,7 +131,7 @@ def region_dashboard(request, code):
 
 
 def _office_body(request, office, filters):
-    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment)
+    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment, span=filters.span)
     context = {"data": data, "filters": filters, "figures": charts.office_figures(data, segment=filters.segment)}
     return render_to_string("coverage/partials/office_body.html", context, request)
 
@@ -138,7 +140,7 @@ def _office_body(request, office, filters):
 @login_required
 def office_dashboard(request, code):
     office = _get_office_for_user(request, code)
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     body = cached(
         "page-office", code, *_page_key(filters), compute=lambda: _office_body(request, office, filters),
         scopes=office_scopes(office),
@@ -155,7 +157,7 @@ def _figure_json(figure, **extra):
 
 
 def _region_chart(region, filters, chart):
-    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment)
+    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment, span=filters.span)
     figure = charts.region_figures(data, segment=filters.segment, only=chart)
     extra = (
         {"boundaries_url": reverse("coverage:boundaries_json", kwargs={"code": region.code})} if chart == "peta" else {}
@@ -167,7 +169,7 @@ def _region_chart(region, filters, chart):
 @require_GET
 def chart_json(request, code, chart):
     region = _get_region_for_user(request, code)
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     body = cached(
         "chart-region", code, chart, *_page_key(filters), compute=lambda: _region_chart(region, filters, chart),
         scopes=region_scopes(region),
@@ -176,7 +178,7 @@ def chart_json(request, code, chart):
 
 
 def _office_chart(office, filters, chart):
-    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment)
+    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment, span=filters.span)
     return _figure_json(charts.office_figures(data, segment=filters.segment, only=chart))
 
 
@@ -184,7 +186,7 @@ def _office_chart(office, filters, chart):
 @require_GET
 def office_chart_json(request, code, chart):
     office = _get_office_for_user(request, code)
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     body = cached(
         "chart-office", code, chart, *_page_key(filters), compute=lambda: _office_chart(office, filters, chart),
         scopes=office_scopes(office),
@@ -239,9 +241,9 @@ def _unknown(name, code):
 
 @login_required
 def league_table(request):
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     query = league_query(request)
-    data = selectors.league_table(period=filters.period, segment=filters.segment, **query)
+    data = selectors.league_table(period=filters.period, segment=filters.segment, span=filters.span, **query)
     context = {"data": data, "filters": filters, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "sorts": SORTS}
     return render(request, "coverage/league_table.html", context)
 
