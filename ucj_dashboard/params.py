@@ -34,6 +34,7 @@ _REGION = re.compile(REGION_CODE, re.ASCII)
 _OFFICE = re.compile(OFFICE_CODE, re.ASCII)
 _PERIOD = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 _SPAN = re.compile(r"(\d{4})(?:-(\d{2})|-([QqSs])(\d))?", re.ASCII)
+_SLUG = re.compile(r"[a-z0-9_-]{1,40}", re.ASCII)
 _INTEGER = re.compile(r"-?\d{1,19}", re.ASCII)  # ASCII digits only: "²".isdigit() is true
 
 
@@ -155,6 +156,17 @@ def office_code(value, *, name, default=None) -> str | None:
         return default
     if not _OFFICE.fullmatch(raw):
         raise ParamError(_("Parameter %(name)s bukan kode kantor (contoh: KC-MALANG).") % {"name": name})
+    return raw
+
+
+def slug(value, *, name, default=None) -> str | None:
+    """A code of lower-case letters, digits, '-' and '_' (``kapasitas-fiskal-tinggi``)."""
+    raw = _raw(value, name, 40)
+    if not raw:
+        return default
+    if not _SLUG.fullmatch(raw):
+        message = _("Parameter %(name)s hanya boleh berisi huruf kecil, angka, '-' dan '_' (contoh: kota).")
+        raise ParamError(message % {"name": name})
     return raw
 
 

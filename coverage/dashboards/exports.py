@@ -21,10 +21,15 @@ def league_table_export(request, fmt):
     query = league_query(request)
     data = selectors.league_table(period=filters.period, segment=filters.segment, span=filters.span, **query)
     header, rows = _export_rows(data)
-    if data["span"] is not None:
-        name = f"peringkat-ucj-{data['span'].key}"
-    else:
-        name = f"peringkat-ucj-{data['period']:%Y-%m}" if data["period"] else "peringkat-ucj"
+    name = "-".join(
+        part
+        for part in (
+            "peringkat-ucj",
+            query["group"][0] if query["group"] else "",  # a peer group's code: [a-z0-9_-]
+            data["span"].key if data["span"] else (f"{data['period']:%Y-%m}" if data["period"] else ""),
+        )
+        if part
+    )
     return _xlsx_response(header, rows, name) if fmt == "xlsx" else _csv_response(header, rows, name)
 
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from regions.models import NATIONAL_CODE, Level, OfficeKind, Region
-from regions.selectors import territory_regions
+from regions.selectors import peer_group_codes, territory_regions
 from ucj_dashboard.months import add_months
 
 from ..models import ReportingPeriod, ReportingStatus, SubjectLevel
@@ -215,8 +215,31 @@ KANWIL_SCOPE = {
 }
 
 
+def league_scope(*, level, parent=None, kanwil=None):
+    """The snapshots (every month) of the regions of one level within ``parent`` or a Kanwil's territory."""
+    scope = current_snapshots().filter(level=level)
+    if parent is not None:
+        scope = scope.filter(region__code__startswith=f"{parent.code}.") if parent.code != NATIONAL_CODE else scope
+    if kanwil is not None:
+        regions = territory_regions(office=kanwil)
+        if level == Level.PROVINCE:
+            scope = scope.filter(region__code__in={r.code.split(".")[0] for r in regions})
+        else:
+            scope = scope.filter(**{KANWIL_SCOPE[level]: regions})
+    return scope
+
+
 def league_table(
-    *, level=Level.REGENCY, parent=None, kanwil=None, period=None, segment="", sort="cakupan", today=None, span=None
+    *,
+    level=Level.REGENCY,
+    parent=None,
+    kanwil=None,
+    period=None,
+    segment="",
+    sort="cakupan",
+    today=None,
+    span=None,
+    group=None,
 ):
     """Regions of one level (within ``parent`` or a Kanwil's territory), sorted by ``sort``.
 
@@ -226,6 +249,10 @@ def league_table(
     and the changes sort by the segment's. The default month is the scope's latest settled month
     (the Kanwil's, the parent's or the nation's snapshot says how complete a month is). A ``span``
     (quarter, semester, year) ranks its month's stock and sums its flows (``rows.flows_over``).
+
+    A peer ``group`` (``(code, name)``: kota, kabupaten or an admin's ``PeerGroup``) keeps its members
+    and numbers them within the group. Membership is read on every call, outside the cache: the
+    cached table follows the snapshots, a group edited in the admin shows at once.
     """
     sort = sort if sort in LEAGUE_SORTS else "cakupan"
     today = today or timezone.localdate()
@@ -236,15 +263,7 @@ def league_table(
                 "rows": [], "period": None, "span": span, "flow": None, "periods": [], "months": {},
                 "month": month_state({}, None), "needs_parent": True, "status": page_status([]),
             }  # fmt: skip
-        scope = current_snapshots().filter(level=level)
-        if parent is not None:
-            scope = scope.filter(region__code__startswith=f"{parent.code}.") if parent.code != NATIONAL_CODE else scope
-        if kanwil is not None:
-            regions = territory_regions(office=kanwil)
-            if level == Level.PROVINCE:
-                scope = scope.filter(region__code__in={r.code.split(".")[0] for r in regions})
-            else:
-                scope = scope.filter(**{KANWIL_SCOPE[level]: regions})
+        scope = league_scope(level=level, parent=parent, kanwil=kanwil)
         if kanwil is not None:
             subject = current_snapshots().filter(office=kanwil)
         else:
@@ -259,6 +278,7 @@ def league_table(
         )
         return {
             "rows": sort_rows(rows, key),
+            "sort_key": key,
             "period": chosen,
             "span": span,
             "flow": span_flow(span, chosen),
@@ -271,7 +291,12 @@ def league_table(
 
     parts = (level, parent.code if parent else "", kanwil.code if kanwil else "", _period_part(period, span, today),
              segment, sort)  # fmt: skip
-    return cached("league", *parts, compute=compute)
+    data = cached("league", *parts, compute=compute)
+    if group is None or data["needs_parent"]:
+        return data
+    members = peer_group_codes(code=group[0])
+    rows = [dict(row) for row in data["rows"] if row["code"] in members]
+    return {**data, "rows": sort_rows(rows, data["sort_key"]), "status": page_status(rows)}
 
 
 # --- action list -----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 
 from regions.models import Level, OfficeKind
 from regions.notifications import unread_count
-from regions.selectors import can_view_office, can_view_region
+from regions.selectors import can_view_office, can_view_region, peer_group_get, peer_groups
 from ucj_dashboard import params
 from ucj_dashboard.params import ParamError
 
@@ -232,7 +232,11 @@ def league_query(request):
     if kanwil_code and (kanwil is None or kanwil.kind != OfficeKind.KANWIL):
         raise ParamError(_unknown("kanwil", kanwil_code))
     sort = params.choice(query.get("urut"), name="urut", choices=[value for value, _label in SORTS], default="cakupan")
-    return {"level": level, "parent": parent, "kanwil": kanwil, "sort": sort}
+    group_code = params.slug(query.get("kelompok"), name="kelompok")
+    group = peer_group_get(code=group_code) if group_code else None
+    if group_code and group is None:
+        raise ParamError(_unknown("kelompok", group_code))
+    return {"level": level, "parent": parent, "kanwil": kanwil, "sort": sort, "group": group}
 
 
 def _unknown(name, code):
@@ -244,7 +248,10 @@ def league_table(request):
     filters = Filters.from_query(request.GET, spans=True)
     query = league_query(request)
     data = selectors.league_table(period=filters.period, segment=filters.segment, span=filters.span, **query)
-    context = {"data": data, "filters": filters, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "sorts": SORTS}
+    context = {
+        "data": data, "filters": filters, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "sorts": SORTS,
+        "groups": peer_groups(),
+    }  # fmt: skip
     return render(request, "coverage/league_table.html", context)
 
 
