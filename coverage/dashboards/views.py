@@ -28,7 +28,7 @@ from regions.selectors import can_view_office, can_view_region, peer_group_get, 
 from ucj_dashboard import params
 from ucj_dashboard.params import ParamError
 
-from . import charts, maps, selectors
+from . import charts, maps, scorecard, selectors
 from .filters import Filters
 from .panels import panels_for
 from .rows import cache_version, cached, office_by_code, office_scopes, region_by_code, region_scopes
@@ -262,6 +262,25 @@ SORTS = [
     ("naik_bulan", gettext_lazy("Kenaikan sebulan (pp)")),
     ("naik_tahun", gettext_lazy("Kenaikan setahun (pp)")),
 ]
+
+
+# --- scorecard -------------------------------------------------------------------------------
+
+
+def scorecard_query(request):
+    """The league table's scope and peer group (``league_query``), the year and the segment."""
+    query = league_query(request)
+    query.pop("sort")  # a scorecard is ranked by coverage
+    year = params.integer(request.GET.get("tahun"), name="tahun", minimum=2000, maximum=2100)
+    return {**query, "year": year, "segment": params.segment(request.GET.get("segmen"))}
+
+
+@login_required
+def scorecard_page(request):
+    query = scorecard_query(request)
+    data = scorecard.scorecard(**query)
+    context = {"data": data, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "groups": peer_groups()}
+    return render(request, "coverage/scorecard.html", context)
 
 
 # --- action list -----------------------------------------------------------------------------

@@ -43,6 +43,8 @@ PARAMETERS = {
     "coverage:action_list": ["periode", "segmen"],
     "coverage:league_table": ["periode", "segmen", "tingkat", "induk", "kanwil", "urut", "kelompok"],
     "coverage:league_table_export": ["periode", "segmen", "tingkat", "induk", "kanwil", "urut", "kelompok"],
+    "coverage:scorecard": ["tahun", "segmen", "tingkat", "induk", "kanwil", "kelompok"],
+    "coverage:scorecard_export": ["tahun", "segmen", "tingkat", "induk", "kanwil", "kelompok"],
     "coverage:api_snapshots": ["tingkat", "induk", "kode", "kantor", "periode", "batas", "mulai"],
     "coverage:entry_grid": ["periode", "submit", "35.73-PU-active", "35.73-PU-version", "35.73-PU-shown"],
     "coverage:count_history": [],
