@@ -6,7 +6,7 @@ The region and office dashboards, the league table and the action list. Rows com
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from regions.models import NATIONAL_CODE, Level, OfficeKind, Region
@@ -35,6 +35,7 @@ from .rows import (
 from .villages import village_figures
 
 ACTION_LIMIT = 10
+MAP_MONTHS = 12  # the months of the region page's map over time
 
 # --- region dashboard ------------------------------------------------------------------------
 
@@ -84,6 +85,11 @@ def region_dashboard(*, region, period=None, segment="", today=None, span=None):
             snapshot = with_flows([dict(snapshot)], own, span, chosen)[0]
         below = current_snapshots().filter(parent_region=region, level=region.level + 1)
         children = with_flows(snapshot_rows(below.filter(period=chosen)), below, span, chosen)
+        # The map over time: the children's coverage in the year up to the shown month (one query).
+        history = below.filter(period__gt=add_months(chosen, -MAP_MONTHS), period__lte=chosen)
+        children_history = list(
+            history.values("period", "coverage_total", "coverage_pu", "coverage_bpu", code=F("region__code"))
+        )
         siblings = []
         if region.parent_id:
             peers = current_snapshots().filter(parent_region_id=region.parent_id, period=chosen, level=region.level)
@@ -94,6 +100,7 @@ def region_dashboard(*, region, period=None, segment="", today=None, span=None):
             children=sort_rows(children, coverage_key(segment)),
             siblings=siblings,
             children_with_data=sum(1 for row in children if row["active_total"] is not None),
+            children_history=children_history,
             children_reported=sum(1 for row in children if row["active_total"] is not None and not row["is_carried"]),
             children_expected=Region.objects.filter(parent=region, is_active=True).count(),
             status=page_status([snapshot]),

@@ -52,6 +52,10 @@
 
   function draw(element, figure) {
     window.Plotly.newPlot(element, figure.data, figure.layout, plotConfig()).then(function () {
+      if (figure.frames) {
+        // The map over time: a frame a month, played by the layout's slider.
+        window.Plotly.addFrames(element, figure.frames);
+      }
       if (!element.dataset.drill) {
         return;
       }
