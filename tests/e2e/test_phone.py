@@ -75,3 +75,15 @@ def test_a_bar_opens_its_region_with_the_same_period_and_segment(browse, world):
     }
     assert "Triwulan II 2025" in page.inner_text(".status-line")
     user.assert_clean()
+
+
+def test_the_map_runs_over_the_months_with_a_slider(browse, world):
+    user = browse()
+    page = user.login("admin")
+    page.goto(url("coverage:region_dashboard", code="35", query="periode=2025-06"))
+    user.wait_for_charts()
+    slider = page.locator("[data-figure=fig-peta] .slider-container").text_content()
+    assert all(month in slider for month in ("Mar 2025", "Apr 2025", "Mei 2025", "Jun 2025")), slider
+    frames = page.evaluate("() => document.querySelector('[data-figure=fig-peta]')._transitionData._frames.length")
+    assert frames == 4
+    user.assert_clean()
