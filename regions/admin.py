@@ -1,11 +1,21 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ucj_dashboard.admin_columns import figure
 from ucj_dashboard.formats import format_number
 
-from .models import Denominator, Notification, NotificationDelivery, Office, Region, Territory, UserRole
+from .models import (
+    Denominator,
+    Notification,
+    NotificationDelivery,
+    Office,
+    PeerGroup,
+    Region,
+    Territory,
+    UserRole,
+)
 
 admin.site.site_header = _("Administrasi Dashboard UCJ")
 admin.site.site_title = _("Dashboard UCJ")
@@ -27,6 +37,24 @@ class RegionAdmin(admin.ModelAdmin):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Autocomplete: shallow levels first, so "malang" shows the kab/kota before desa.
         return queryset.order_by("level", "code"), may_have_duplicates
+
+
+@admin.register(PeerGroup)
+class PeerGroupAdmin(admin.ModelAdmin):
+    """Peer groups of the league table (``?kelompok=<kode>``): ranks are counted within the group."""
+
+    list_display = ["name", "code", "region_count", "display_order"]
+    list_editable = ["display_order"]
+    search_fields = ["name", "code", "regions__name", "^regions__code"]
+    prepopulated_fields = {"code": ["name"]}
+    autocomplete_fields = ["regions"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(region_total=models.Count("regions"))
+
+    @admin.display(description=_("jumlah wilayah"), ordering="region_total")
+    def region_count(self, obj):
+        return format_number(obj.region_total)
 
 
 class TerritoryInline(admin.TabularInline):

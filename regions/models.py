@@ -367,3 +367,28 @@ class NotificationDelivery(models.Model):
 
     def __str__(self):
         return f"{self.notification_id} {self.channel}: {self.status}"
+
+
+class PeerGroup(models.Model):
+    """Regions compared with each other in the league table, set by an admin: a fiscal-capacity class
+    (Kemenkeu's Peta Kapasitas Fiskal Daerah), an island group, the regions of a programme.
+
+    The kinds of kab/kota (kota against kota, kabupaten against kabupaten) need no group: the league
+    table offers them from ``Region.kind``.
+    """
+
+    code = models.SlugField(
+        _("kode"), max_length=40, unique=True, help_text=_("Dipakai di alamat tabel peringkat (?kelompok=...).")
+    )
+    name = models.CharField(_("nama"), max_length=120)
+    description = models.TextField(_("keterangan"), blank=True, help_text=_("Dasar pengelompokan dan sumbernya."))
+    regions = models.ManyToManyField(Region, verbose_name=_("wilayah"), related_name="peer_groups", blank=True)
+    display_order = models.PositiveSmallIntegerField(_("urutan"), default=100)
+
+    class Meta:
+        verbose_name = _("kelompok sebanding")
+        verbose_name_plural = _("kelompok sebanding")
+        ordering = ["display_order", "name"]
+
+    def __str__(self):
+        return self.name

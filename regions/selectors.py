@@ -13,7 +13,7 @@ from datetime import date
 
 from django.db.models import Q
 
-from .models import NATIONAL_CODE, Level, Office, OfficeKind, Region, Role, Territory, UserRole
+from .models import NATIONAL_CODE, Kind, Level, Office, OfficeKind, PeerGroup, Region, Role, Territory, UserRole
 
 
 def region_get(*, code):
@@ -22,6 +22,32 @@ def region_get(*, code):
 
 def regions_search(*, term, limit=20):
     return Region.objects.filter(Q(code__startswith=term) | Q(name__icontains=term)).order_by("level", "code")[:limit]
+
+
+# Peer groups of the league table: the two kinds of kab/kota, then the admin's groups (``PeerGroup``).
+PEER_KINDS = (Kind.KOTA, Kind.KABUPATEN)
+
+
+def peer_groups():
+    """The choices of the league table's peer group: ``[(code, label)]``, the kinds first."""
+    kinds = [(kind.value, kind.label) for kind in PEER_KINDS]
+    return kinds + list(PeerGroup.objects.values_list("code", "name"))
+
+
+def peer_group_get(*, code):
+    """A peer group by its code: ``(code, name)``, or None when there is none."""
+    for kind in PEER_KINDS:
+        if code == kind.value:
+            return (kind.value, kind.label)
+    group = PeerGroup.objects.filter(code=code).values_list("code", "name").first()
+    return tuple(group) if group else None
+
+
+def peer_group_codes(*, code):
+    """The region codes of a peer group: the regions of that kind, or the admin group's members."""
+    if code in {kind.value for kind in PEER_KINDS}:
+        return set(Region.objects.filter(kind=code).values_list("code", flat=True))
+    return set(PeerGroup.objects.filter(code=code).values_list("regions__code", flat=True)) - {None}
 
 
 def territory_regions(*, office, day=None):

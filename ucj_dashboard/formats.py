@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .months import QUARTER, SEMESTER, YEAR
+
 MONTHS_ID = [
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
@@ -121,6 +123,22 @@ def months_label(start: date, end: date) -> str:
     if start.year == end.year:
         return f"{month_name(start.month)}–{format_period(end)}"
     return f"{format_period(start)}–{format_period(end)}"
+
+
+ROMAN = ("I", "II", "III", "IV")
+
+
+def span_label(span) -> str:
+    """A ``months.Span`` as a reader says it: "Mei 2025", "Triwulan II 2025", "Semester I 2025", "Tahun 2025"."""
+    if span is None:
+        return EMPTY
+    if span.kind == QUARTER:
+        return _("Triwulan %(n)s %(year)s") % {"n": ROMAN[span.index - 1], "year": span.start.year}
+    if span.kind == SEMESTER:
+        return _("Semester %(n)s %(year)s") % {"n": ROMAN[span.index - 1], "year": span.start.year}
+    if span.kind == YEAR:
+        return _("Tahun %(year)s") % {"year": span.start.year}
+    return format_period(span.start)
 
 
 class NumberFormatError(ValueError):

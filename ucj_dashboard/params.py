@@ -19,6 +19,8 @@ from datetime import date
 from django.core.exceptions import BadRequest
 from django.utils.translation import gettext as _
 
+from .months import MONTH, QUARTER, SEMESTER, YEAR, Span
+
 # A Kemendagri code: ID, 35, 35.73, 35.73.01, 35.73.01.1001 (the URL patterns' syntax too).
 # A Kemendagri code: ID, 35, 35.73, 35.73.01, 35.73.01.1001 (never a BPS code). The URL patterns use it too.
 REGION_CODE_PATTERN = r"ID|\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?"
@@ -31,6 +33,8 @@ MAX_TEXT = 200
 _REGION = re.compile(REGION_CODE, re.ASCII)
 _OFFICE = re.compile(OFFICE_CODE, re.ASCII)
 _PERIOD = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+_SPAN = re.compile(r"(\d{4})(?:-(\d{2})|-([QqSs])(\d))?", re.ASCII)
+_SLUG = re.compile(r"[a-z0-9_-]{1,40}", re.ASCII)
 _INTEGER = re.compile(r"-?\d{1,19}", re.ASCII)  # ASCII digits only: "²".isdigit() is true
 
 
@@ -67,6 +71,37 @@ def period(value, *, name="periode", default=None) -> date | None:
             _("Parameter %(name)s harus berupa bulan berformat YYYY-MM, misalnya 2025-05.") % {"name": name}
         )
     return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def span(value, *, name="periode", default=None) -> Span | None:
+    """A month or a run of months: '2025-05', a quarter '2025-Q2', a semester '2025-S1' or a year
+    '2025' -> ``Span``; years between 2000 and 2100."""
+    raw = _raw(value, name, 20)
+    if not raw:
+        return default
+    match = _SPAN.fullmatch(raw)
+    valid = match and 2000 <= int(match.group(1)) <= 2100
+    if valid:
+        year, month, letter, number = match.groups()
+        year = int(year)
+        if month:
+            valid = 1 <= int(month) <= 12
+            kind, index = MONTH, int(month) if valid else 0
+        elif letter:
+            kind = QUARTER if letter.upper() == "Q" else SEMESTER
+            index = int(number)
+            valid = 1 <= index <= (4 if kind == QUARTER else 2)
+        else:
+            kind, index = YEAR, 1
+    if not valid:
+        raise ParamError(
+            _(
+                "Parameter %(name)s harus berupa bulan (2025-05), triwulan (2025-Q2), semester (2025-S1) "
+                "atau tahun (2025)."
+            )
+            % {"name": name}
+        )
+    return Span.of(kind, year, index)
 
 
 def integer(value, *, name, minimum, maximum, default=None, cap=False) -> int | None:
@@ -121,6 +156,17 @@ def office_code(value, *, name, default=None) -> str | None:
         return default
     if not _OFFICE.fullmatch(raw):
         raise ParamError(_("Parameter %(name)s bukan kode kantor (contoh: KC-MALANG).") % {"name": name})
+    return raw
+
+
+def slug(value, *, name, default=None) -> str | None:
+    """A code of lower-case letters, digits, '-' and '_' (``kapasitas-fiskal-tinggi``)."""
+    raw = _raw(value, name, 40)
+    if not raw:
+        return default
+    if not _SLUG.fullmatch(raw):
+        message = _("Parameter %(name)s hanya boleh berisi huruf kecil, angka, '-' dan '_' (contoh: kota).")
+        raise ParamError(message % {"name": name})
     return raw
 
 

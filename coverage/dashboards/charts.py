@@ -250,12 +250,16 @@ def ranking_figure(rows, *, title, highlight=None, segment="", english=False):
     return {"data": data, "layout": layout}
 
 
-def choropleth_figure(rows, *, title, segment="", english=False):
+def choropleth_figure(rows, *, title, segment="", english=False, history=None):
     """Children coloured by coverage. The boundaries are not inlined: the page fetches them
     from the boundaries endpoint and sets ``data[0].geojson`` (feature ``id`` = dotted code).
 
     The geo subplot draws no base map (``visible: false``); its empty topojson is served
     locally (static/vendor/topojson/) so nothing is fetched from the internet.
+
+    With ``history`` (rows with ``code``, ``period`` and the coverage fields, of two months or more)
+    the map runs over time: a frame a month for the regions on the map, a slider that starts on the
+    shown month, and one colour scale for every month so that a colour means the same coverage.
     """
     field = coverage_field(segment)
     known = [row for row in rows if row.get(field) is not None]
@@ -289,7 +293,47 @@ def choropleth_figure(rows, *, title, segment="", english=False):
             "bgcolor": "rgba(0,0,0,0)",
         },
     )
-    return {"data": data, "layout": layout}
+    figure = {"data": data, "layout": layout}
+    if history:
+        _map_over_time(figure, [row["code"] for row in known], history, field)
+    return figure
+
+
+def _map_over_time(figure, codes, history, field):
+    """Frames (one a month: the coverage of ``codes``) and a slider on a choropleth ``figure``."""
+    by_month = {}
+    for row in history:
+        by_month.setdefault(row["period"], {})[row["code"]] = row.get(field)
+    months = sorted(by_month)
+    if len(months) < 2 or not codes:
+        return
+    frames = [
+        {
+            "name": f"{period:%Y-%m}",
+            "data": [{"type": "choropleth", "z": [by_month[period].get(code) for code in codes]}],
+        }
+        for period in months
+    ]
+    values = [value for frame in frames for value in frame["data"][0]["z"] if value is not None]
+    figure["data"][0].update(zmin=min(values), zmax=max(values), zauto=False)
+    shown = len(months) - 1
+    figure["frames"] = frames
+    figure["layout"]["height"] = 520
+    figure["layout"]["sliders"] = [
+        {
+            "active": shown,
+            "currentvalue": {"prefix": _("Bulan") + ": ", "font": {"size": 13}},
+            "pad": {"t": 8, "b": 4},
+            "steps": [
+                {
+                    "label": format_period_short(period),
+                    "method": "animate",
+                    "args": [[f"{period:%Y-%m}"], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}],
+                }
+                for period in months
+            ],
+        }
+    ]
 
 
 # --- the figures of each page, by chart name (also the names of the chart JSON endpoints) ---
@@ -351,7 +395,12 @@ def region_figures(data, *, segment="", only=None):
         ),
         "peta": (
             data["children"],
-            lambda rows: choropleth_figure(rows, title=_("Peta cakupan wilayah di bawah %(name)s") % name, **options),
+            lambda rows: choropleth_figure(
+                rows,
+                title=_("Peta cakupan wilayah di bawah %(name)s") % name,
+                history=data.get("children_history"),
+                **options,
+            ),
         ),
     }
     return _build(specs, only)

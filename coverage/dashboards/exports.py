@@ -7,21 +7,29 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from ucj_dashboard.formats import safe_cell
+from ucj_dashboard.formats import month_name, safe_cell
 
 from ..models import DenominatorBasis
-from . import selectors
+from . import scorecard, selectors
 from .filters import Filters
-from .views import league_query
+from .views import league_query, scorecard_query
 
 
 @login_required
 def league_table_export(request, fmt):
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     query = league_query(request)
-    data = selectors.league_table(period=filters.period, segment=filters.segment, **query)
+    data = selectors.league_table(period=filters.period, segment=filters.segment, span=filters.span, **query)
     header, rows = _export_rows(data)
-    name = f"peringkat-ucj-{data['period']:%Y-%m}" if data["period"] else "peringkat-ucj"
+    name = "-".join(
+        part
+        for part in (
+            "peringkat-ucj",
+            query["group"][0] if query["group"] else "",  # a peer group's code: [a-z0-9_-]
+            data["span"].key if data["span"] else (f"{data['period']:%Y-%m}" if data["period"] else ""),
+        )
+        if part
+    )
     return _xlsx_response(header, rows, name) if fmt == "xlsx" else _csv_response(header, rows, name)
 
 
@@ -36,7 +44,9 @@ def _export_rows(data):
         _("Cakupan BPU setahun (pp)"),
         *[f"{label} {when} (%)" for label in (_("Peserta"), "PU", "BPU", "Jakon", "PMI")
           for when in (_("sebulan"), _("setahun"))],
+        _("Rentang"), _("Peserta baru"), _("Nonaktif"),
     ]  # fmt: skip
+    span = data["span"].key if data.get("span") else None
     rows = []
     for row in data["rows"]:
         target = row["own_target"] or {}
@@ -57,6 +67,7 @@ def _export_rows(data):
                 _round(row["delta_yoy_pp_bpu"]),
                 *[_round(row[f"growth_{when}_{segment}"]) for segment in ("total", "pu", "bpu", "jakon", "pmi")
                   for when in ("mom", "yoy")],
+                span or f"{row['period']:%Y-%m}", row["new_total"], row["lapsed_total"],
             ]
         )  # fmt: skip
     return [str(h) for h in header], rows
@@ -104,6 +115,45 @@ def _xlsx_response(header, rows, name):
         sheet.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@login_required
+def scorecard_export(request):
+    """The scorecard as XLSX: a row per region, a column per month (coverage in %), each month's cell
+    filled with its category band's colour, then the rank and attainment of the year's stock month."""
+    from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
+
+    query = scorecard_query(request)
+    data = scorecard.scorecard(**query)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Kartu skor")
+    header = [_("Peringkat"), _("Kode"), _("Nama"), *[month_name(m.month) for m in data["months"]]]
+    header += [_("Kategori"), _("Cakupan (%)"), _("Capaian target (%)"), _("Bulan stok")]
+    sheet.append([safe_cell(str(h)) for h in header])
+    fills = {band: PatternFill("solid", fgColor=colour) for band, colour in scorecard.BAND_COLOURS.items()}
+    for row in data["rows"]:
+        cells = [_round(cell["coverage"]) if cell else None for cell in row["cells"]]
+        sheet.append(
+            [
+                row["position"], safe_cell(row["code"]), safe_cell(row["name"]), *cells,
+                str(row["category_label"]), _round(row["seg"]["coverage"]), _round(row["attainment"]),
+                f"{row['period']:%Y-%m}",
+            ]
+        )  # fmt: skip
+        for column, cell in enumerate(row["cells"], start=4):
+            if cell and cell["category"] in fills:
+                sheet.cell(row=sheet.max_row, column=column).fill = fills[cell["category"]]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    parts = ["kartu-skor-ucj", query["group"][0] if query["group"] else "", str(data["year"])]
+    name = "-".join(part for part in parts if part)
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

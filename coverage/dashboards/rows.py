@@ -7,12 +7,12 @@ dates), never translated text, so one entry serves both languages.
 """
 
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from regions.models import Level, Office, OfficeKind, Region
-from ucj_dashboard.months import add_months
+from ucj_dashboard.months import MONTH, QUARTER, SEMESTER, YEAR, Span, add_months
 
 from ..engine.generation import (
     ALL,
@@ -244,13 +244,81 @@ def month_offer(queryset, period, *, today=None):
 
 def month_state(months, chosen):
     """What the page says about its month: its completeness, a newer partial month on offer, and the
-    months of the period picker with their state."""
+    months of the period picker with their state, then the quarters, semesters and years that hold them."""
     newer = [p for p, state in months.items() if chosen is not None and p > chosen and state["partial"]]
+    spans = {}
+    for kind in (QUARTER, SEMESTER, YEAR):
+        for p in months:
+            spans.setdefault(Span.containing(kind, p), None)
     return {
         "current": months.get(chosen),
         "newer_partial": months[max(newer)] if newer else None,
         "options": [{"period": p, "partial": state["partial"]} for p, state in months.items()],
+        "spans": list(spans),
     }
+
+
+def span_month(months, span):
+    """The month whose stock figures a quarter, semester or year shows: its latest settled month on
+    offer (``month_offer``'s ``months``), else its latest; None when the subject has none in it."""
+    inside = [p for p in months if p in span]
+    settled = [p for p in inside if not months[p]["partial"]]
+    return max(settled or inside, default=None)
+
+
+def period_choice(queryset, period, span, *, today=None):
+    """``month_offer`` for a month (``period``) or a span: ``(chosen, periods, months)``, where a span's
+    chosen month is ``span_month``."""
+    if span is None or span.kind == MONTH:
+        return month_offer(queryset, span.start if span else period, today=today)
+    _chosen, periods, months = month_offer(queryset, None, today=today)
+    return span_month(months, span), periods, months
+
+
+# --- quarters, semesters and years ----------------------------------------------------------------
+# Over a run of months, active participants (and so coverage, ranks and categories) are a stock:
+# the run shows the last month's snapshot. New registrations and nonaktif are flows: summed
+# (docs/RULES.md, "Formula and roll-up"). ``flows_over`` is the one sum.
+
+FLOW_FIELDS = ("new_total", "lapsed_total")
+
+
+def flows_over(queryset, start, end):
+    """The flows of each subject of ``queryset`` (snapshots) summed over the months ``start``..``end``:
+    ``{code: {"new_total", "lapsed_total", "flow_months"}}``, one grouped query. A sum is None when no
+    month had the figure (flows are never carried, so a carried month adds nothing)."""
+    sums = (
+        queryset.filter(period__gte=start, period__lte=end)
+        .order_by()
+        .values(subject=Coalesce(F("region__code"), F("office__code")))
+        .annotate(flow_months=Count("id"), **{f"sum_{name}": Sum(name) for name in FLOW_FIELDS})
+    )
+    return {
+        row["subject"]: {"flow_months": row["flow_months"], **{name: row[f"sum_{name}"] for name in FLOW_FIELDS}}
+        for row in sums
+    }
+
+
+def with_flows(rows, queryset, span, chosen):
+    """Rows of a span's month with the span's flows (from its first month to ``chosen``) in place of
+    the month's own; a month's rows are returned as they are."""
+    if span is None or span.kind == MONTH or chosen is None:
+        return rows
+    sums = flows_over(queryset, span.start, chosen)
+    for row in rows:
+        if row is None:
+            continue
+        own = sums.get(row["code"], {})
+        for name in FLOW_FIELDS:
+            row[name] = own.get(name)
+    return rows
+
+
+def span_flow(span, chosen):
+    """The months a span's flows are summed over, for the page to say so; None for a month."""
+    if span is None or span.kind == MONTH or chosen is None:
+        return None
+    return (span.start, chosen)
 
 
 def trend_rows(queryset, period):

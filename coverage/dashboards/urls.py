@@ -22,5 +22,7 @@ urlpatterns = [
     re_path(rf"^kantor/{_OFFICE}/prioritas/$", views.action_list, name="action_list"),
     path("peringkat/", views.league_table, name="league_table"),
     re_path(r"^peringkat/unduh/(?P<fmt>csv|xlsx)/$", exports.league_table_export, name="league_table_export"),
+    path("peringkat/kartu-skor/", views.scorecard_page, name="scorecard"),
+    path("peringkat/kartu-skor/unduh/xlsx/", exports.scorecard_export, name="scorecard_export"),
     path("api/v1/snapshot/", api.api_snapshots, name="api_snapshots"),
 ]

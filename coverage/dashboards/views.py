@@ -1,6 +1,8 @@
 """Dashboard pages and their chart JSON: selector -> chart -> render.
 
-Every page takes ``?periode=YYYY-MM`` and ``?segmen=PU|BPU``, so its URL can be shared as is.
+Every page takes ``?periode=YYYY-MM`` and ``?segmen=PU|BPU``, so its URL can be shared as is; the
+region and office dashboards and the league table also take a quarter, semester or year
+(``?periode=2025-Q2``, ``2025-S1``, ``2025``).
 Scope comes from regions.selectors: aggregate dashboards are readable by every signed-in user;
 a region or office the user may not see is a 404.
 """
@@ -22,11 +24,11 @@ from django.views.decorators.http import require_GET
 
 from regions.models import Level, OfficeKind
 from regions.notifications import unread_count
-from regions.selectors import can_view_office, can_view_region
+from regions.selectors import can_view_office, can_view_region, peer_group_get, peer_groups
 from ucj_dashboard import params
 from ucj_dashboard.params import ParamError
 
-from . import charts, maps, selectors
+from . import charts, maps, scorecard, selectors
 from .filters import Filters
 from .panels import panels_for
 from .rows import cache_version, cached, office_by_code, office_scopes, region_by_code, region_scopes
@@ -73,7 +75,7 @@ def _per_session(view, scopes):
                 request.user.pk,
                 secret,
                 request.path,
-                Filters.from_query(request.GET).query(),  # a malformed value: ParamError, a 400
+                Filters.from_query(request.GET, spans=True).query(),  # a malformed value: ParamError, a 400
                 get_language(),
                 cache_version(scopes(**kwargs)),
                 timezone.localdate(),
@@ -99,11 +101,11 @@ def health(request):
 
 def _page_key(filters, *extra):
     """What a cached page body or chart varies on besides the snapshot generation."""
-    return (filters.period, filters.segment, get_language(), timezone.localdate(), *extra)
+    return (filters.period_key, filters.segment, get_language(), timezone.localdate(), *extra)
 
 
 def _region_body(request, region, filters):
-    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment)
+    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment, span=filters.span)
     context = {
         "data": data,
         "filters": filters,
@@ -120,7 +122,7 @@ def region_dashboard(request, code):
     """Selector -> charts -> body. The body holds nothing user-specific (scope is checked first), so
     it is rendered once per generation, filters, language and day and then served from the cache."""
     region = _get_region_for_user(request, code)
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     key = _page_key(filters, maps.boundaries_available(region))
     body = cached(
         "page-region", code, *key, compute=lambda: _region_body(request, region, filters), scopes=region_scopes(region)
@@ -129,7 +131,7 @@ def region_dashboard(request, code):
 
 
 def _office_body(request, office, filters):
-    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment)
+    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment, span=filters.span)
     context = {"data": data, "filters": filters, "figures": charts.office_figures(data, segment=filters.segment)}
     return render_to_string("coverage/partials/office_body.html", context, request)
 
@@ -138,7 +140,7 @@ def _office_body(request, office, filters):
 @login_required
 def office_dashboard(request, code):
     office = _get_office_for_user(request, code)
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     body = cached(
         "page-office", code, *_page_key(filters), compute=lambda: _office_body(request, office, filters),
         scopes=office_scopes(office),
@@ -155,7 +157,7 @@ def _figure_json(figure, **extra):
 
 
 def _region_chart(region, filters, chart):
-    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment)
+    data = selectors.region_dashboard(region=region, period=filters.period, segment=filters.segment, span=filters.span)
     figure = charts.region_figures(data, segment=filters.segment, only=chart)
     extra = (
         {"boundaries_url": reverse("coverage:boundaries_json", kwargs={"code": region.code})} if chart == "peta" else {}
@@ -167,7 +169,7 @@ def _region_chart(region, filters, chart):
 @require_GET
 def chart_json(request, code, chart):
     region = _get_region_for_user(request, code)
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     body = cached(
         "chart-region", code, chart, *_page_key(filters), compute=lambda: _region_chart(region, filters, chart),
         scopes=region_scopes(region),
@@ -176,7 +178,7 @@ def chart_json(request, code, chart):
 
 
 def _office_chart(office, filters, chart):
-    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment)
+    data = selectors.office_dashboard(office=office, period=filters.period, segment=filters.segment, span=filters.span)
     return _figure_json(charts.office_figures(data, segment=filters.segment, only=chart))
 
 
@@ -184,7 +186,7 @@ def _office_chart(office, filters, chart):
 @require_GET
 def office_chart_json(request, code, chart):
     office = _get_office_for_user(request, code)
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     body = cached(
         "chart-office", code, chart, *_page_key(filters), compute=lambda: _office_chart(office, filters, chart),
         scopes=office_scopes(office),
@@ -230,7 +232,11 @@ def league_query(request):
     if kanwil_code and (kanwil is None or kanwil.kind != OfficeKind.KANWIL):
         raise ParamError(_unknown("kanwil", kanwil_code))
     sort = params.choice(query.get("urut"), name="urut", choices=[value for value, _label in SORTS], default="cakupan")
-    return {"level": level, "parent": parent, "kanwil": kanwil, "sort": sort}
+    group_code = params.slug(query.get("kelompok"), name="kelompok")
+    group = peer_group_get(code=group_code) if group_code else None
+    if group_code and group is None:
+        raise ParamError(_unknown("kelompok", group_code))
+    return {"level": level, "parent": parent, "kanwil": kanwil, "sort": sort, "group": group}
 
 
 def _unknown(name, code):
@@ -239,10 +245,13 @@ def _unknown(name, code):
 
 @login_required
 def league_table(request):
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, spans=True)
     query = league_query(request)
-    data = selectors.league_table(period=filters.period, segment=filters.segment, **query)
-    context = {"data": data, "filters": filters, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "sorts": SORTS}
+    data = selectors.league_table(period=filters.period, segment=filters.segment, span=filters.span, **query)
+    context = {
+        "data": data, "filters": filters, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "sorts": SORTS,
+        "groups": peer_groups(),
+    }  # fmt: skip
     return render(request, "coverage/league_table.html", context)
 
 
@@ -253,6 +262,25 @@ SORTS = [
     ("naik_bulan", gettext_lazy("Kenaikan sebulan (pp)")),
     ("naik_tahun", gettext_lazy("Kenaikan setahun (pp)")),
 ]
+
+
+# --- scorecard -------------------------------------------------------------------------------
+
+
+def scorecard_query(request):
+    """The league table's scope and peer group (``league_query``), the year and the segment."""
+    query = league_query(request)
+    query.pop("sort")  # a scorecard is ranked by coverage
+    year = params.integer(request.GET.get("tahun"), name="tahun", minimum=2000, maximum=2100)
+    return {**query, "year": year, "segment": params.segment(request.GET.get("segmen"))}
+
+
+@login_required
+def scorecard_page(request):
+    query = scorecard_query(request)
+    data = scorecard.scorecard(**query)
+    context = {"data": data, "query": query, "levels": LEAGUE_LEVEL_CHOICES, "groups": peer_groups()}
+    return render(request, "coverage/scorecard.html", context)
 
 
 # --- action list -----------------------------------------------------------------------------

@@ -56,3 +56,15 @@ def rupiah(value):
 @register.filter
 def periode(value):
     return formats.format_period(value)
+
+
+@register.filter
+def rentang(value):
+    """A ``Span`` (a month, quarter, semester or year) as "Triwulan II 2025"."""
+    return formats.span_label(value)
+
+
+@register.filter
+def rentang_bulan(value):
+    """A ``(start, end)`` pair of months as "April–Juni 2025"."""
+    return formats.months_label(*value) if value else formats.EMPTY

@@ -39,8 +39,34 @@
     element.setAttribute("role", "status");
   }
 
+  // Click to drill: a bar (customdata: the code) or a map region (its location: the code) opens that
+  // region's or office's page with the page's period and segment (data-drill, data-drill-query).
+  // The drill URL is the page's URL for the code "ID", so the code's place in it is known.
+  function drillTo(element, code) {
+    if (!code || !element.dataset.drill) {
+      return;
+    }
+    var base = element.dataset.drill.replace(/ID\/$/, encodeURIComponent(code) + "/");
+    window.location.assign(base + (element.dataset.drillQuery || ""));
+  }
+
   function draw(element, figure) {
-    window.Plotly.newPlot(element, figure.data, figure.layout, plotConfig());
+    window.Plotly.newPlot(element, figure.data, figure.layout, plotConfig()).then(function () {
+      if (figure.frames) {
+        // The map over time: a frame a month, played by the layout's slider.
+        window.Plotly.addFrames(element, figure.frames);
+      }
+      if (!element.dataset.drill) {
+        return;
+      }
+      element.classList.add("drillable");
+      element.on("plotly_click", function (event) {
+        var point = event && event.points && event.points[0];
+        if (point) {
+          drillTo(element, point.location || point.customdata);
+        }
+      });
+    });
   }
 
   function drawMap(element, figure) {

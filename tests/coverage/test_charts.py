@@ -170,3 +170,28 @@ def test_month_ticks_are_short_so_november_is_never_cut_off():
     assert format_period_short(date(2026, 12, 1)) == "Des 2026"
     with translation.override("en"):
         assert format_period_short(date(2026, 8, 1)) == "Aug 2026"
+
+
+def test_choropleth_runs_over_time_with_one_colour_scale_and_a_slider_on_the_shown_month():
+    may, june = date(2025, 5, 1), date(2025, 6, 1)
+    history = [
+        {"code": "35.07", "period": may, "coverage_total": 20.0},
+        {"code": "35.73", "period": may, "coverage_total": 25.39},
+        {"code": "35.05", "period": may, "coverage_total": 26.2},
+        *[{"code": row["code"], "period": june, "coverage_total": row["coverage_total"]} for row in jatim_rows()],
+    ]
+    with translation.override("id"):
+        figure = charts.choropleth_figure(jatim_rows(), title="Peta", history=history)
+    assert_valid(figure)
+    trace = figure["data"][0]
+    assert trace["locations"] == ["35.07", "35.73", "35.05"] and trace["z"] == [19.6, 32.44, 26.3]  # June shown
+    assert [frame["name"] for frame in figure["frames"]] == ["2025-05", "2025-06"]
+    assert figure["frames"][0]["data"][0]["z"] == [20.0, 25.39, 26.2]
+    assert (trace["zmin"], trace["zmax"]) == (19.6, 32.44)  # one scale over both months
+    slider = figure["layout"]["sliders"][0]
+    assert slider["active"] == 1
+    assert [step["label"] for step in slider["steps"]] == ["Mei 2025", "Jun 2025"]
+    assert slider["steps"][0]["args"][0] == ["2025-05"]
+    # One month of history is no animation.
+    single = charts.choropleth_figure(jatim_rows(), title="Peta", history=history[3:])
+    assert "frames" not in single and "sliders" not in single["layout"]

@@ -83,9 +83,8 @@ class Browse:
 
     def __init__(self, browser, base_url, **options):
         self.base_url = base_url.rstrip("/")
-        self.context = browser.new_context(
-            base_url=self.base_url, viewport={"width": 1280, "height": 900}, locale="id-ID", **options
-        )
+        options = {"viewport": {"width": 1280, "height": 900}, "locale": "id-ID", **options}  # a phone: 390 px
+        self.context = browser.new_context(base_url=self.base_url, **options)
         self.context.set_default_timeout(15_000)
         self.requests, self.console_errors, self.page_errors = [], [], []
         self.page = self.context.new_page()

@@ -42,9 +42,12 @@ def test_the_main_pages_have_no_serious_or_critical_axe_violations(browse, world
         url("coverage:region_dashboard", code="35", query="periode=2025-05"),
         url("coverage:region_dashboard", code="35.73", query="periode=2025-05"),
         url("coverage:office_dashboard", code="KC-MALANG"),
+        url("coverage:region_dashboard", code="35", query="periode=2025-Q2"),
     ):
         found[path] = _violations(admin, path, charts=True)
     found["league"] = _violations(admin, url("coverage:league_table", query="periode=2025-05"))
+    found["league-quarter"] = _violations(admin, url("coverage:league_table", query="periode=2025-Q2&kelompok=kota"))
+    found["scorecard"] = _violations(admin, url("coverage:scorecard", query="tahun=2025"))
     simulator = url("programs:simulator", query=f"region=35.73&year=2025&start_month=7&months=6&package={package.pk}")
     found["simulator"] = _violations(admin, simulator + "&workers=5000", charts=True)
     found["verification"] = _violations(admin, url("coverage:verification_queue"))

@@ -96,6 +96,8 @@ MATRIX = {
     "coverage:action_list": ("get", BRANCH, {}, "L A A A A A"),
     "coverage:league_table": ("get", {}, {}, "L A A A A A"),
     "coverage:league_table_export": ("get", {"fmt": "csv"}, {}, "L A A A A A"),
+    "coverage:scorecard": ("get", {}, {"tahun": "2025"}, "L A A A A A"),
+    "coverage:scorecard_export": ("get", {}, {"tahun": "2025"}, "L A A A A A"),
     "coverage:api_snapshots": ("get", {}, {}, "U A A A A A"),
     # Entry data follows write scope: the region's operators, the branch's verifier, admins.
     "coverage:entry_grid": ("get", KOTA, {"periode": "2025-06"}, "L A N N N A"),
