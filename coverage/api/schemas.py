@@ -192,7 +192,7 @@ class CountIn(Schema):
 
 
 class CountsIn(Schema):
-    period: str = Field(examples=["2025-06"], max_length=7)
+    period: str = Field(examples=["2025-06"], max_length=20)
     submit: bool = Field(False, description="Ajukan untuk verifikasi (bukan sekadar draf).")
     dry_run: bool = Field(False, description="Periksa saja, tanpa menyimpan.")
     counts: list[CountIn] = Field(min_length=1, max_length=1_000)
