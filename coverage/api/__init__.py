@@ -51,7 +51,8 @@ def _bad_input(request, exc):
     problems = []
     for error in exc.errors:
         where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "body", "payload"))
-        problems.append(f"{where}: {error.get('msg', '')}" if where else str(error.get("msg", "")))
+        message = _("wajib diisi") if error.get("type") == "missing" else str(error.get("msg", ""))
+        problems.append(f"{where}: {message}" if where else message)
     detail = _("Masukan tidak valid: %(problems)s") % {"problems": "; ".join(problems)[:1_000]}
     return api.create_response(request, {"detail": detail}, status=400)
 
