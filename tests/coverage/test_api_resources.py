@@ -114,6 +114,7 @@ def test_a_quarter_is_the_last_months_stock_and_a_year_too(api):
         ("/api/v1/funded/", {"mulai": "-1"}, "mulai"),
         ("/api/v1/summary/", {"kode": "35.73"}, "tahun: wajib diisi"),
         ("/api/v1/summary/", {"kode": "35.73", "tahun": "2025", "triwulan": "5"}, "triwulan"),
+        ("/api/v1/summary/", {"kode": "35.73\x00", "tahun": "2025"}, "NUL"),  # the middleware's 400, as JSON
     ],
 )
 def test_bad_parameters_are_400_with_an_indonesian_reason(api, url, params, words):
