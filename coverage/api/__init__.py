@@ -20,7 +20,15 @@ from .counts import router as counts_router
 from .resources import router as resources_router
 from .snapshots import router as snapshots_router
 
-api = NinjaAPI(
+
+class UCJNinjaAPI(NinjaAPI):
+    def get_content_type(self):
+        """``application/json`` as the first API (Django's JsonResponse) sent it: JSON is UTF-8 by
+        definition (RFC 8259), and clients compare the header."""
+        return self.renderer.media_type
+
+
+api = UCJNinjaAPI(
     title="UCJ Dashboard API",
     version="1",
     description=_(

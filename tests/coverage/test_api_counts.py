@@ -150,3 +150,20 @@ def test_a_body_that_is_not_json_is_400(client, dash, kota_key):
     assert response.status_code == 400
     form = client.post(URL, {"period": "2025-06"}, HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert form.status_code == 400 and "JSON" in form.json()["detail"]
+
+
+def test_a_browser_session_posts_counts_only_with_its_csrf_token(dash, operator_kota_malang):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(operator_kota_malang)
+    pu = _june_pu()
+    body = json.dumps({"period": "2025-06", "counts": [{"region": "35.73", "segment": "PU", "active": 98_500,
+                                                        "version": pu.version}]})  # fmt: skip
+    refused = browser.post(URL, body, content_type="application/json")
+    assert refused.status_code == 403 and _june_pu().active == 98_000
+    browser.get("/api/v1/docs/")  # the page sets the CSRF cookie the Swagger UI sends back
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(URL, body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200, response.content
+    assert _june_pu().active == 98_500 and _june_pu().entered_by == operator_kota_malang
