@@ -10,7 +10,7 @@ Indonesian: 400 for bad input, 401 without a usable key or session, 429 over the
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError, Throttled
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from ucj_dashboard.params import ParamError
@@ -82,6 +82,15 @@ def _not_authenticated(request, exc):
     response = api.create_response(request, {"detail": detail}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="ucj"'
     return response
+
+
+@api.exception_handler(HttpError)
+def _refused(request, exc):
+    """Ninja's own refusals; the one a client meets (a session's POST without its CSRF token) in Indonesian."""
+    detail = str(exc)
+    if exc.status_code == 403 and "CSRF" in detail:
+        detail = _("Token CSRF tidak ada atau salah: kirim header X-CSRFToken, atau pakai kunci API.")
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(Throttled)

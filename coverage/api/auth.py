@@ -35,6 +35,13 @@ class HeaderKey(APIKeyHeader):
 class Session(SessionAuth):
     """The browser's session, as on the pages (CSRF token required for a POST)."""
 
+    def _get_key(self, request):
+        # The CSRF check matters only when the session signs the request in: without a signed-in user
+        # the answer is the 401 that names both ways in, not a 403 about a token.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         return request.user if request.user.is_authenticated else None
 

@@ -34,6 +34,7 @@ def _problem(region, segment, rule, message):
     "/counts/",
     response={200: CountsOut, 400: CountsRefused, 401: Error, 403: Error, 409: CountsRefused, 429: Error},
     url_name="api_counts",
+    summary="Kirim jumlah peserta",
 )
 def counts_submit(request, body: CountsIn):
     """Kirim jumlah peserta satu bulan (draf, atau diajukan dengan `submit`); `dry_run` hanya memeriksa."""

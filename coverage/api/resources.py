@@ -68,7 +68,9 @@ class RegionQuery(Page):
     tingkat: str | None = Field(None, description="0 nasional, 1 provinsi, 2 kab/kota, 3 kecamatan, 4 desa")
 
 
-@router.get("/regions/", response={200: RegionList, **ERRORS}, url_name="api_regions", tags=["wilayah"])
+@router.get(
+    "/regions/", response={200: RegionList, **ERRORS}, url_name="api_regions", summary="Wilayah", tags=["wilayah"]
+)
 def regions(request, query: Query[RegionQuery]):
     """Pohon wilayah Kemendagri: kode, nama, tingkat dan kode induk (pohon dibentuk dari `parent_code`)."""
     limit, offset = _page(query)
@@ -97,7 +99,9 @@ class OfficeQuery(Schema):
     induk: str | None = Field(None, description="Cabang dari Kanwil ini", examples=["KW-JATIM"])
 
 
-@router.get("/offices/", response={200: OfficeList, **ERRORS}, url_name="api_offices", tags=["kantor"])
+@router.get(
+    "/offices/", response={200: OfficeList, **ERRORS}, url_name="api_offices", summary="Kantor BPJS", tags=["kantor"]
+)
 def offices(request, query: Query[OfficeQuery]):
     """Kantor BPJS Ketenagakerjaan (Kanwil dan cabang) dengan wilayah kerja (kab/kota) hari ini."""
     kind = params.choice(query.jenis, name="jenis", choices=OfficeKind.values, default=None)
@@ -134,7 +138,9 @@ class TargetQuery(Schema):
     seri: str | None = Field(None, description="Kode satu seri target", examples=["rpjmn-2025-2029"])
 
 
-@router.get("/targets/", response={200: TargetList, **ERRORS}, url_name="api_targets", tags=["target"])
+@router.get(
+    "/targets/", response={200: TargetList, **ERRORS}, url_name="api_targets", summary="Target", tags=["target"]
+)
 def targets(request, query: Query[TargetQuery]):
     """Seri target (RPJMN, Kemendagri, RPJMD...) dengan nilai per wilayah dan tahun."""
     values = TargetValue.objects.select_related("region").order_by("region__code", "year")
@@ -180,7 +186,11 @@ class CompletenessQuery(Page):
 
 
 @router.get(
-    "/completeness/", response={200: CompletenessList, **ERRORS}, url_name="api_completeness", tags=["kelengkapan"]
+    "/completeness/",
+    response={200: CompletenessList, **ERRORS},
+    url_name="api_completeness",
+    summary="Kelengkapan laporan",
+    tags=["kelengkapan"],
 )
 def completeness(request, query: Query[CompletenessQuery]):
     """Kelengkapan laporan per bulan dan wilayah: unit yang seharusnya melapor (`units_expected`) dan yang
@@ -217,7 +227,13 @@ class FundedQuery(Page):
     dalam: str | None = Field(None, description="Seluruh pohon di bawah wilayah ini", examples=["35"])
 
 
-@router.get("/funded/", response={200: FundedList, **ERRORS}, url_name="api_funded", tags=["didanai"])
+@router.get(
+    "/funded/",
+    response={200: FundedList, **ERRORS},
+    url_name="api_funded",
+    summary="Pekerja didanai Pemda",
+    tags=["didanai"],
+)
 def funded(request, query: Query[FundedQuery]):
     """Pekerja yang iurannya dibayar Pemda (batch pendanaan program), dijumlah per wilayah dan bulan."""
     limit, offset = _page(query)
@@ -248,7 +264,13 @@ class SummaryQuery(Schema):
     triwulan: str | None = Field(None, description="1 sampai 4; kosong = setahun penuh", examples=["2"])
 
 
-@router.get("/summary/", response={200: PeriodFigures, **ERRORS}, url_name="api_summary", tags=["snapshot"])
+@router.get(
+    "/summary/",
+    response={200: PeriodFigures, **ERRORS},
+    url_name="api_summary",
+    summary="Rekap triwulan atau tahun",
+    tags=["snapshot"],
+)
 def summary(request, query: Query[SummaryQuery]):
     """Rekap triwulan atau tahun satu wilayah: stok bulan terakhir (peserta aktif, cakupan) dan arus
     (peserta baru, nonaktif) yang dijumlah selama periode."""

@@ -23,7 +23,7 @@ class SnapshotQuery(Schema):
     mulai: str | None = Field(None, description="Posisi baris pertama, 0 sampai 10.000.000")
 
 
-@router.get("/snapshot/", response={200: SnapshotPage, **ERRORS}, url_name="api_snapshots")
+@router.get("/snapshot/", response={200: SnapshotPage, **ERRORS}, url_name="api_snapshots", summary="Snapshot cakupan")
 def snapshots(request, query: Query[SnapshotQuery]):
     """Snapshot terkini, bulan terbaru lebih dulu. `?format=csv` untuk CSV."""
     result = snapshot_page(**snapshot_filters(query.dict()))

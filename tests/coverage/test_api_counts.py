@@ -156,12 +156,14 @@ def test_a_browser_session_posts_counts_only_with_its_csrf_token(dash, operator_
     from django.test import Client
 
     browser = Client(enforce_csrf_checks=True)
+    assert browser.post(URL, "{}", content_type="application/json").status_code == 401  # no session: no CSRF talk
     browser.force_login(operator_kota_malang)
     pu = _june_pu()
     body = json.dumps({"period": "2025-06", "counts": [{"region": "35.73", "segment": "PU", "active": 98_500,
                                                         "version": pu.version}]})  # fmt: skip
     refused = browser.post(URL, body, content_type="application/json")
     assert refused.status_code == 403 and _june_pu().active == 98_000
+    assert "X-CSRFToken" in refused.json()["detail"]
     browser.get("/api/v1/docs/")  # the page sets the CSRF cookie the Swagger UI sends back
     token = browser.cookies["csrftoken"].value
     response = browser.post(URL, body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
