@@ -2,6 +2,9 @@
 schema at /api/v1/schema/, and ninja checks every response against them."""
 
 from ninja import Field, Schema
+from pydantic import field_validator
+
+from ucj_dashboard.params import REGION_CODE
 
 
 class Error(Schema):
@@ -179,8 +182,10 @@ class PeriodFigures(Schema):
 
 
 class CountIn(Schema):
-    region: str = Field(description="Kode wilayah Kemendagri", examples=["35.73"], max_length=13)
-    segment: str = Field(examples=["PU"], max_length=5)
+    region: str = Field(
+        description="Kode wilayah Kemendagri", examples=["35.73"], max_length=13, pattern=rf"^(?:{REGION_CODE})$"
+    )
+    segment: str = Field(description="PU, BPU, JAKON atau PMI", examples=["PU"], pattern=r"^[A-Z]{1,5}$")
     active: int | None = Field(None, ge=0, le=2_000_000_000)
     registered: int | None = Field(None, ge=0, le=2_000_000_000)
     new_registrations: int | None = Field(None, ge=0, le=2_000_000_000)
@@ -189,6 +194,14 @@ class CountIn(Schema):
         ge=0, le=2_000_000_000, description="Versi yang terakhir dibaca; 0 bila sel belum ada (penguncian optimistis)."
     )
     note: str | None = Field(None, max_length=2_000)
+
+    @field_validator("note")
+    @classmethod
+    def _no_nul(cls, value):
+        # PostgreSQL cannot store NUL in text: refused here (a 400), never a server error.
+        if value and "\x00" in value:
+            raise ValueError("NUL")
+        return value
 
 
 class CountsIn(Schema):

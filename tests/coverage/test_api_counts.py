@@ -131,9 +131,21 @@ def test_a_branch_key_writes_the_kab_kota_of_its_territory(
             "YYYY-MM",
         ),
         ({"period": "2025-06", "counts": [{"region": "99.99", "segment": "PU", "active": 1, "version": 0}]}, "99.99"),
+        ({"period": "2025-06", "counts": [{"region": "Malang", "segment": "PU", "active": 1, "version": 0}]}, "region"),
         ({"period": "2025-06", "counts": [{"region": "35.73", "segment": "XX", "active": 1, "version": 0}]}, "XX"),
         ({"period": "2025-06", "counts": [{"region": "35.73", "segment": "PU", "active": -1, "version": 0}]}, "active"),
         ({"period": "2025-06", "counts": []}, "counts"),
+        (
+            {"period": "2025-06", "counts": [{"region": "35.73\u0000", "segment": "PU", "active": 1, "version": 0}]},
+            "region",
+        ),
+        (
+            {
+                "period": "2025-06",
+                "counts": [{"region": "35.73", "segment": "PU", "active": 1, "version": 0, "note": "a\u0000b"}],
+            },
+            "NUL",
+        ),
         ({"period": "2025-06"}, "counts"),
     ],
 )
