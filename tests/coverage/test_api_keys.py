@@ -150,3 +150,12 @@ def test_sessions_are_not_throttled(client, dash, operator_kab_blitar, settings)
     settings.API_KEY_REQUESTS_PER_MINUTE = 1
     client.login(username=operator_kab_blitar.username, password=PASSWORD)
     assert [client.get(URL, {"kode": "35.73"}).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_the_key_of_a_deactivated_account_gets_401(client, dash, kota_key):
+    key, raw = kota_key
+    key.user.is_active = False
+    key.user.save(update_fields=["is_active"])
+    response = client.get(URL, **_bearer(raw))
+    assert response.status_code == 401
+    assert response.json() == {"detail": f"Akun kunci API {key.prefix} tidak aktif."}
