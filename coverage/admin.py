@@ -6,16 +6,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ucj_dashboard.admin_columns import figure
 
+from .api.keys import api_key_create, api_key_revoke
 from .engine import period_close, period_is_closed, period_reopen, recompute_schedule
 from .entry import reasons
 from .entry.services import MEASURES, closed_message, participant_count_save
 from .entry.validation import rule_override_save, validation_rules_ensure_defaults
 from .models import (
+    APIKey,
     CategoryBand,
     CoverageSettings,
     EffectiveCount,
@@ -411,3 +414,55 @@ class ReportJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- API keys ---
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(admin.ModelAdmin):
+    """Keys for other systems (docs/API.md). Made and revoked through ``coverage.api.keys``; the key
+    itself is shown once, on the page right after it is made, and never stored (only its SHA-256)."""
+
+    list_display = ["name", "prefix", "user", "region", "office", "can_write", "expires_at", "revoked_at",
+                    "last_used_at"]  # fmt: skip
+    list_filter = ["can_write", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username"]
+    autocomplete_fields = ["user", "region", "office"]
+    list_select_related = ["user", "region", "office"]
+    readonly_fields = ["prefix", "revoked_at", "last_used_at", "created_at", "created_by"]
+    actions = ["revoke_keys"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A key's identity and scope are fixed once made: a changed scope is a new key.
+        if obj is not None:
+            return [*self.readonly_fields, "user", "region", "office"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["name", "can_write", "expires_at"])
+            return
+        key, raw = api_key_create(
+            name=obj.name, user=obj.user, region=obj.region, office=obj.office, can_write=obj.can_write,
+            expires_at=obj.expires_at, created_by=request.user,
+        )  # fmt: skip
+        obj.pk, obj.prefix, obj.hashed_key, obj.created_at = key.pk, key.prefix, key.hashed_key, key.created_at
+        obj._state.adding = False
+        request._api_key_raw = raw
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The one page that shows the key: rendered here, never put in a message (cookie or session)."""
+        raw = getattr(request, "_api_key_raw", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {**self.admin_site.each_context(request), "key": obj, "raw": raw, "opts": self.opts,
+                   "title": _("Kunci API dibuat")}  # fmt: skip
+        # The admin's views are never_cache already ("no-store"): no cache keeps the key.
+        return TemplateResponse(request, "coverage/admin/api_key_created.html", context)
+
+    @admin.action(description=_("Cabut kunci API terpilih"))
+    def revoke_keys(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key=key)
+        self.message_user(request, _("%(count)s kunci API dicabut.") % {"count": queryset.count()})

@@ -10,7 +10,16 @@ from .params import ParamError
 
 # The endpoints that answer JSON (their clients parse the body, whatever the status).
 JSON_VIEWS = {
+    # The API (coverage/api): a NUL in its query is refused by the middleware before ninja sees it.
     "coverage:api_snapshots",
+    "coverage:api_regions",
+    "coverage:api_offices",
+    "coverage:api_targets",
+    "coverage:api_completeness",
+    "coverage:api_funded",
+    "coverage:api_summary",
+    "coverage:api_counts",
+    "coverage:openapi-json",
     "coverage:chart_json",
     "coverage:office_chart_json",
     "coverage:boundaries_json",

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # django-ninja: the API (coverage/api); listed so its docs page uses the bundled Swagger UI files.
+    "ninja",
     "regions",
     "coverage",
     "programs",
@@ -319,6 +321,11 @@ TWO_FACTOR_RECOVERY_CODES = 10
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Dashboard UCJ")
 # Django admin shows neither a device's secret nor its recovery codes (an admin could sign in as the user).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# API
+# Requests per minute allowed to one API key (coverage/api; counted in the cache, a 429 past it);
+# 0 switches the limit off. Browser sessions are not counted.
+API_KEY_REQUESTS_PER_MINUTE = env_int("API_KEY_REQUESTS_PER_MINUTE", 120)
 
 # EMAIL
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,15 +1,13 @@
-"""Read-only JSON API over the current snapshots (docs/API.md).
+"""The API's snapshot rows (``GET /api/v1/snapshot/``, served by ``coverage.api``; docs/API.md):
+the parameters parsed, the rows read through the dashboards' cache and shaped as JSON.
 
-Session authentication: a signed-in user's browser session (the same cookie as the pages).
-Anonymous requests get 401 with a JSON body. Scope: aggregate coverage is readable by every
-signed-in user (regions.selectors), so no row is filtered by role.
+Scope: aggregate coverage is readable by every signed-in user and every valid API key
+(regions.selectors), so no row is filtered by role.
 """
 
 from django.db.models import Q
-from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from regions.models import Office, Region
 from ucj_dashboard import params
@@ -79,7 +77,8 @@ ROW_FIELDS = (
 TARGET_FIELDS = ("target_percent", "target_participants", "gap_participants", "phased_percent", "on_track", "source")
 
 
-def _api_row(row):
+def api_row(row):
+    """One snapshot row in the API's JSON shape (v1)."""
     out = {field: row[field] for field in ROW_FIELDS}
     out["period"] = f"{row['period']:%Y-%m}"
     out["carried_from"] = f"{row['carried_from']:%Y-%m}" if row["carried_from"] else None
@@ -92,7 +91,7 @@ def _api_row(row):
     return out
 
 
-def _filters(query):
+def snapshot_filters(query):
     """The API's parameters, parsed (``ucj_dashboard.params``); a code must name a region or office
     that exists, so that only real codes become cache keys. Raises ``ParamError`` (a 400)."""
     limit = params.integer(query.get("batas"), name="batas", minimum=1, maximum=API_MAX_LIMIT, default=500, cap=True)
@@ -121,16 +120,3 @@ def _existing(model, code, name):
     if code and not model.objects.filter(code=code).exists():
         raise ParamError(_("Parameter %(name)s: %(code)s tidak ditemukan.") % {"name": name, "code": code})
     return code
-
-
-@require_GET
-def api_snapshots(request):
-    if not request.user.is_authenticated:
-        return JsonResponse({"detail": _("Perlu masuk terlebih dahulu (autentikasi sesi).")}, status=401)
-    try:
-        filters = _filters(request.GET)
-    except ParamError as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
-    result = snapshot_page(**filters)
-    body = {key: result[key] for key in ("count", "limit", "offset")}
-    return JsonResponse({**body, "results": [_api_row(row) for row in result["rows"]]})

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 
 from ucj_dashboard.params import OFFICE_CODE, REGION_CODE_PATTERN
 
-from . import api, exports, views
+from . import exports, views
 
 # A Kemendagri code, an office code (ucj_dashboard.params) and the charts of each page.
 REGION = rf"(?P<code>{REGION_CODE_PATTERN})"
@@ -24,5 +24,4 @@ urlpatterns = [
     re_path(r"^peringkat/unduh/(?P<fmt>csv|xlsx)/$", exports.league_table_export, name="league_table_export"),
     path("peringkat/kartu-skor/", views.scorecard_page, name="scorecard"),
     path("peringkat/kartu-skor/unduh/xlsx/", exports.scorecard_export, name="scorecard_export"),
-    path("api/v1/snapshot/", api.api_snapshots, name="api_snapshots"),
 ]

@@ -1,13 +1,15 @@
-"""Models of the coverage app, in three modules:
+"""Models of the coverage app, in five modules:
 
 - ``inputs``: participant counts, reporting months, target series and values, category bands;
 - ``snapshots``: what the engine writes (snapshots, their targets) and its outbox;
 - ``workflow``: validation rules and overrides, uploaded files, reminders;
-- ``reports``: report jobs, monthly PDF subscriptions and their deliveries.
+- ``reports``: report jobs, monthly PDF subscriptions and their deliveries;
+- ``api_keys``: the keys other systems use for the API (docs/API.md).
 
 The rules that turn inputs into snapshots are in ``coverage.rules`` and docs/RULES.md.
 """
 
+from .api_keys import APIKey
 from .inputs import (
     COUNTED_STATUSES,
     Category,
@@ -51,6 +53,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "APIKey",
     "COUNTED_STATUSES",
     "FIXED_RULES",
     "OVERRIDABLE_RULES",

@@ -114,3 +114,14 @@ def kota_malang_denominator(region_tree):
         workers=413_600,
         source="Sakernas Agustus 2024",
     )
+
+
+@pytest.fixture
+def kota_key(operator_kota_malang, region_tree):
+    """The key of Kota Malang's information system (SIPD): acts as its operator, may send data for
+    Kota Malang only. Returns ``(key, raw)``; ``raw`` is what the system sends."""
+    from coverage.api.keys import api_key_create
+
+    return api_key_create(
+        name="SIPD Kota Malang", user=operator_kota_malang, region=region_tree["35.73"], can_write=True
+    )

@@ -6,6 +6,7 @@ new URL without a row fails ``test_every_url_has_a_row``. Cells:
     A 200 allowed            R 302 allowed (a redirect that is not the login page)
     L 302 to the login page  U 401 (JSON API, anonymous)
     F 403 forbidden          N 404 (out of scope: the object is not revealed)
+    B 400 allowed in, the request refused as bad input (an API POST with an empty body)
 
 Columns: anonymous, operator Kota Malang, operator Kabupaten Blitar (the outsider),
 verifier Malang, branch head Malang, admin.
@@ -99,6 +100,20 @@ MATRIX = {
     "coverage:scorecard": ("get", {}, {"tahun": "2025"}, "L A A A A A"),
     "coverage:scorecard_export": ("get", {}, {"tahun": "2025"}, "L A A A A A"),
     "coverage:api_snapshots": ("get", {}, {}, "U A A A A A"),
+    # The API (coverage/api): every signed-in user or valid key reads aggregate figures; the schema and
+    # its documentation page are public (they hold no data); /api/v1/ itself is ninja's 404.
+    "coverage:api_regions": ("get", {}, {}, "U A A A A A"),
+    "coverage:api_offices": ("get", {}, {}, "U A A A A A"),
+    "coverage:api_targets": ("get", {}, {}, "U A A A A A"),
+    "coverage:api_completeness": ("get", {}, {}, "U A A A A A"),
+    "coverage:api_funded": ("get", {}, {}, "U A A A A A"),
+    "coverage:api_summary": ("get", {}, {"kode": "35.73", "tahun": "2025"}, "U A A A A A"),
+    # Counts: an empty body is refused as bad input (B) once signed in; the scope rules are the entry
+    # services' (tests/coverage/test_api_counts.py).
+    "coverage:api_counts": ("post", {}, {}, "U B B B B B"),
+    "coverage:openapi-json": ("get", {}, {}, "A A A A A A"),
+    "coverage:openapi-view": ("get", {}, {}, "A A A A A A"),
+    "coverage:api-root": ("get", {}, {}, "N N N N N N"),
     # Entry data follows write scope: the region's operators, the branch's verifier, admins.
     "coverage:entry_grid": ("get", KOTA, {"periode": "2025-06"}, "L A N N N A"),
     "coverage:count_history": ("get", lambda w: {"pk": w["count"].pk}, {}, "L A N A N A"),
@@ -141,7 +156,7 @@ MATRIX = {
     "programs:dossier": ("get", KOTA, {"tahun": "2025"}, "L A N A A A"),
 }
 
-STATUS = {"A": 200, "R": 302, "L": 302, "U": 401, "F": 403, "N": 404}
+STATUS = {"A": 200, "R": 302, "L": 302, "U": 401, "F": 403, "N": 404, "B": 400}
 
 
 def _url_names(patterns, namespace=""):

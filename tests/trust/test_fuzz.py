@@ -45,7 +45,17 @@ PARAMETERS = {
     "coverage:league_table_export": ["periode", "segmen", "tingkat", "induk", "kanwil", "urut", "kelompok"],
     "coverage:scorecard": ["tahun", "segmen", "tingkat", "induk", "kanwil", "kelompok"],
     "coverage:scorecard_export": ["tahun", "segmen", "tingkat", "induk", "kanwil", "kelompok"],
-    "coverage:api_snapshots": ["tingkat", "induk", "kode", "kantor", "periode", "batas", "mulai"],
+    "coverage:api_snapshots": ["tingkat", "induk", "kode", "kantor", "periode", "batas", "mulai", "format"],
+    "coverage:api_regions": ["kode", "induk", "dalam", "tingkat", "batas", "mulai", "format"],
+    "coverage:api_offices": ["jenis", "induk", "format"],
+    "coverage:api_targets": ["kode", "tahun", "seri", "format"],
+    "coverage:api_completeness": ["periode", "kode", "induk", "tingkat", "batas", "mulai", "format"],
+    "coverage:api_funded": ["periode", "tahun", "kode", "dalam", "batas", "mulai", "format"],
+    "coverage:api_summary": ["kode", "tahun", "triwulan", "format"],
+    "coverage:api_counts": ["period", "submit", "dry_run", "counts"],
+    "coverage:openapi-json": [],
+    "coverage:openapi-view": [],
+    "coverage:api-root": [],
     "coverage:entry_grid": ["periode", "submit", "35.73-PU-active", "35.73-PU-version", "35.73-PU-shown"],
     "coverage:count_history": [],
     "coverage:verification_queue": ["periode", "group", "count", "action", "reason", "v-1", "note-1"],
@@ -146,7 +156,7 @@ POSTED = {
     "coverage:import_counts", "programs:batch_create", "programs:batch_import", "programs:batch_edit",
     "programs:batch_delete", "inbox_open", "inbox_read_all", "coverage:report_region", "coverage:report_office",
     "coverage:report_subscriptions", "coverage:report_unsubscribe", "programs:commitment_create",
-    "programs:commitment_edit", "programs:commitment_delete", "programs:dossier",
+    "programs:commitment_edit", "programs:commitment_delete", "programs:dossier", "coverage:api_counts",
 }  # fmt: skip
 
 

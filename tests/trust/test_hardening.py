@@ -127,11 +127,27 @@ def _post_views(patterns, prefix=""):
 # The one exception: the unsubscribe link of a monthly-PDF e-mail, which mail programs POST to without a
 # session (RFC 8058 one-click); its signed token is the credential (docs/SECURITY.md).
 CSRF_EXEMPT = {"laporan/berhenti/<str:token>/"}
+# The API's operations (django-ninja marks its views exempt and checks the token itself when the
+# browser's session signs a request in; a request with an API key carries no cookie to forge).
+# test_the_apis_post_with_a_session_needs_the_csrf_token below holds ninja to it.
+API_ROUTES = {
+    "api/v1/snapshot/", "api/v1/regions/", "api/v1/offices/", "api/v1/targets/", "api/v1/completeness/",
+    "api/v1/funded/", "api/v1/summary/", "api/v1/counts/",
+}  # fmt: skip
 
 
 def test_no_view_is_exempt_from_csrf():
     exempt = [route for route, view in _post_views(get_resolver().url_patterns) if getattr(view, "csrf_exempt", False)]
-    assert [route for route in exempt if route not in CSRF_EXEMPT] == []
+    assert [route for route in exempt if route not in CSRF_EXEMPT | API_ROUTES] == []
+
+
+def test_the_apis_post_with_a_session_needs_the_csrf_token(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["personas"]["operator_kota_malang"])
+    body = '{"period": "2025-06", "counts": [{"region": "35.73", "segment": "PU", "active": 1, "version": 0}]}'
+    response = client.post(reverse("coverage:api_counts"), body, content_type="application/json")
+    assert response.status_code == 403
+    assert "X-CSRFToken" in response.json()["detail"]
 
 
 def test_a_post_without_the_csrf_token_is_refused(world):
