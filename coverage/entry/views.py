@@ -19,12 +19,14 @@ from ucj_dashboard import params
 from ucj_dashboard.formats import format_number
 from ucj_dashboard.months import add_months
 from ucj_dashboard.params import ParamError
+from ucj_dashboard.spreadsheets import MAX_ROWS, MAX_UPLOAD_BYTES
 
 from ..engine import period_close, period_is_closed, period_reopen
-from ..models import ImportBatch, ImportStatus, ParticipantCount, ReportingPeriod
+from ..models import ImportBatch, ImportKind, ImportStatus, ParticipantCount, ReportingPeriod
 from ..rules import due_date
 from . import selectors
-from .forms import EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
+from .bpjs import bpjs_batch_apply, bpjs_batch_preview, may_load_bpjs
+from .forms import BpjsUploadForm, EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
 from .importer import counts_template, import_batch_apply, import_batch_preview
 from .services import cell_label, entry_grid_save
 from .verification import participant_counts_return, participant_counts_verify
@@ -217,7 +219,9 @@ def _import_apply(request):
     apply_form = ImportApplyForm(request.POST)
     if not apply_form.is_valid():
         raise Http404
-    batch = get_object_or_404(ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user)
+    batch = get_object_or_404(
+        ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user, kind=ImportKind.PEMDA_COUNTS
+    )
     try:
         report = import_batch_apply(
             batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"]
@@ -251,6 +255,69 @@ def _import_context(form, report, batch, apply_form):
         "report": report,
         "batch": batch,
         "apply_form": apply_form,
+        "changed": changed[:DIFF_LIMIT],
+        "changed_more": max(0, len(changed) - DIFF_LIMIT),
+        "impact": report.check.impact[:200] if report is not None and report.check is not None else [],
+    }
+
+
+@login_required
+def import_bpjs(request):
+    """A branch's BPJS extraction: dry run, then apply (admins, and an office's verifiers and branch heads)."""
+    _require(may_load_bpjs(request.user))
+    if request.method == "POST" and "batch" in request.POST:
+        return _import_bpjs_apply(request)
+    form = BpjsUploadForm(request.POST or None, request.FILES or None)
+    batch = report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch, report = bpjs_batch_preview(user=request.user, file=upload, filename=upload.name)
+    apply_form = ImportApplyForm(initial={"batch": batch.pk}) if batch else None
+    return render(request, "coverage/entry/import_bpjs.html", _bpjs_context(form, report, apply_form))
+
+
+def _import_bpjs_apply(request):
+    apply_form = ImportApplyForm(request.POST)
+    if not apply_form.is_valid():
+        raise Http404
+    batch = get_object_or_404(
+        ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user, kind=ImportKind.BPJS_COUNTS
+    )
+    try:
+        report = bpjs_batch_apply(
+            batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"]
+        )
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+        return redirect("coverage:import_bpjs")
+    if report.applied:
+        saved = report.saved
+        messages.success(
+            request,
+            _("Impor diterapkan: %(created)s angka baru, %(updated)s diubah, %(unchanged)s tidak berubah.")
+            % {
+                "created": format_number(saved.created),
+                "updated": format_number(saved.updated),
+                "unchanged": format_number(saved.unchanged),
+            },
+        )
+        return redirect("coverage:import_bpjs")
+    batch_ok = batch.status == ImportStatus.PREVIEWED
+    return render(
+        request,
+        "coverage/entry/import_bpjs.html",
+        _bpjs_context(BpjsUploadForm(), report, apply_form if batch_ok else None),
+    )
+
+
+def _bpjs_context(form, report, apply_form):
+    changed = report.check.changed if report is not None and report.check is not None else []
+    return {
+        "form": form,
+        "report": report,
+        "apply_form": apply_form,
+        "max_rows": MAX_ROWS,
+        "max_mb": MAX_UPLOAD_BYTES >> 20,
         "changed": changed[:DIFF_LIMIT],
         "changed_more": max(0, len(changed) - DIFF_LIMIT),
         "impact": report.check.impact[:200] if report is not None and report.check is not None else [],

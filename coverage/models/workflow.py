@@ -103,9 +103,16 @@ class ImportStatus(models.TextChoices):
     APPLIED = "applied", _("Diterapkan")
 
 
-class ImportBatch(models.Model):
-    """An uploaded spreadsheet: kept between the dry run and the apply, and as a record."""
+class ImportKind(models.TextChoices):
+    PEMDA_COUNTS = "counts", _("Jumlah peserta (Pemda)")
+    BPJS_COUNTS = "bpjs", _("Jumlah peserta laporan BPJS")
 
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet: kept between the dry run and the apply, and as a record. ``kind``
+    says which importer reads it, so a file previewed by one is never applied by another."""
+
+    kind = models.CharField(_("jenis"), max_length=8, choices=ImportKind.choices, default=ImportKind.PEMDA_COUNTS)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.PROTECT)
     filename = models.CharField(_("nama berkas"), max_length=255)
     sha256 = models.CharField(max_length=64)
