@@ -36,6 +36,7 @@ from regions.models import NATIONAL_CODE, Level, Region
 from regions.resolver import RegionResolveError, RegionResolver
 from regions.selectors import bpjs_roots, can_load_bpjs_region, user_is_admin
 from ucj_dashboard.formats import NumberFormatError, format_number
+from ucj_dashboard.postgres import values_in
 from ucj_dashboard.spreadsheets import (
     MAX_UPLOAD_BYTES,
     RowError,
@@ -137,9 +138,12 @@ class _Regions:
         self.user = user
         self.admin = user_is_admin(user)
         self.roots = {root.code for root in bpjs_roots(user)} if not self.admin else set()
-        found = Region.objects.filter(code__in=codes).values_list("id", "code", "name", "level")
+        found = Region.objects.filter(code__in=values_in(codes, sql_type="text")).values_list(
+            "id", "code", "name", "level"
+        )
         self.found = {code: (RegionRef(pk, code, name), level) for pk, code, name, level in found}
         self.resolver = None
+        self._seen = {}
 
     def _in_scope(self, code):
         if self.admin or NATIONAL_CODE in self.roots:
@@ -148,7 +152,19 @@ class _Regions:
         return any(".".join(parts[:i]) in self.roots for i in range(1, len(parts) + 1))
 
     def get(self, code):
-        """The region of ``code`` or a ``RegionResolveError`` in Indonesian."""
+        """The region of ``code`` or a ``RegionResolveError`` in Indonesian (each code decided once: an
+        extraction names every desa four times, once per segment)."""
+        if code not in self._seen:
+            try:
+                self._seen[code] = (self._get(code), None)
+            except RegionResolveError as exc:
+                self._seen[code] = (None, exc)
+        region, error = self._seen[code]
+        if error is not None:
+            raise error
+        return region
+
+    def _get(self, code):
         found = self.found.get(code)
         if found is None:
             # The resolver's messages: an unknown code, a BPS code without dots, an empty cell.
@@ -249,7 +265,7 @@ def _stored(rows, lock):
         return {}
     queryset = ParticipantCount.objects.filter(
         source=Source.BPJS,
-        region_id__in={row.region.pk for row in rows},
+        region_id__in=values_in({row.region.pk for row in rows}),
         period__in={row.period for row in rows},
     )
     if lock:

@@ -193,3 +193,15 @@ def _upload(name, content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_a_filter_on_thousands_of_ids_sends_one_array_and_finds_the_same_rows(region_tree):
+    from regions.models import Region
+    from ucj_dashboard.postgres import values_in
+
+    wanted = [region_tree["35.73"].pk, region_tree["35.05"].pk]
+    many = values_in([*wanted, *range(10**9, 10**9 + 2_000)])  # 2.002 ids: past MANY_VALUES
+
+    assert not isinstance(many, list)
+    assert sorted(Region.objects.filter(pk__in=many).values_list("code", flat=True)) == ["35.05", "35.73"]
+    assert values_in(wanted) == wanted  # a short list stays a list
