@@ -57,7 +57,9 @@ from .services import RECOMPUTE_REGION_LIMIT, closed_message
 REQUIRED_COLUMNS = ("kode_wilayah", "periode", "segmen", "peserta_aktif")
 LEVELS = (Level.REGENCY, Level.DISTRICT, Level.VILLAGE)
 _SEGMENTS = {"PU": "PU", "BPU": "BPU", "JAKON": "JAKON", "JASA KONSTRUKSI": "JAKON", "PMI": "PMI"}
-_FIELDS = tuple(MEASURES.values())  # active, registered, new_registrations, lapsed
+_FIELDS = tuple(MEASURES.values())
+# Above this many rows the apply locks the counts table rather than each stored row.
+ROW_LOCK_LIMIT = 5_000  # active, registered, new_registrations, lapsed
 
 
 @dataclass(slots=True)
@@ -268,7 +270,13 @@ def _stored(rows, lock):
         region_id__in=values_in({row.region.pk for row in rows}),
         period__in={row.period for row in rows},
     )
-    if lock:
+    if lock and len(rows) > ROW_LOCK_LIMIT and connection.vendor == "postgresql":
+        # A whole extraction: one table lock instead of 100,000 row locks (each written to its row).
+        # Readers are not blocked; other writers of counts wait for the seconds of the apply.
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(ParticipantCount._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+    elif lock:
         queryset = queryset.select_for_update()
     return {
         (region_id, period, segment): (pk, version, status, dict(zip(_FIELDS, figures, strict=True)))
