@@ -26,6 +26,7 @@ from ..models import ImportBatch, ImportKind, ImportStatus, ParticipantCount, Re
 from ..rules import due_date
 from . import selectors
 from .bpjs import bpjs_batch_apply, bpjs_batch_preview, may_load_bpjs
+from .completeness import completeness_matrix
 from .forms import BpjsUploadForm, EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
 from .importer import counts_template, import_batch_apply, import_batch_preview
 from .services import cell_label, entry_grid_save
@@ -174,6 +175,7 @@ def submission_tracker(request):
         "reporting": ReportingPeriod.objects.filter(period=period).first(),
         "reopen_form": ReopenForm(),
         "is_admin": user_is_admin(request.user),
+        "matrix": completeness_matrix(end=period, user=request.user),
     }
     return render(request, "coverage/entry/tracker.html", context)
 
