@@ -36,7 +36,7 @@ from regions.models import NATIONAL_CODE, Level, Region
 from regions.resolver import RegionResolveError, RegionResolver
 from regions.selectors import bpjs_roots, can_load_bpjs_region, user_is_admin
 from ucj_dashboard.formats import NumberFormatError, format_number
-from ucj_dashboard.postgres import values_in
+from ucj_dashboard.postgres import tables_analyze, values_in
 from ucj_dashboard.spreadsheets import (
     MAX_UPLOAD_BYTES,
     RowError,
@@ -401,6 +401,10 @@ def bpjs_rows_write(*, rows, user, reason, history=True):
         _copy_rows(cursor, rows)
         cursor.execute(sql, {"user": user.pk, "now": timezone.now(), "reason": reason})
         cursor.execute("DROP TABLE bpjs_stage")
+    if len(rows) > ROW_LOCK_LIMIT:
+        # A month's extraction can double what the planner expects of that month: the engine's recompute
+        # (the what-if here, the worker after the apply) would plan for a few rows and take minutes.
+        tables_analyze(ParticipantCount)
     return len(rows)
 
 
