@@ -4,6 +4,7 @@ field or a file row goes through ``regions.selectors`` (404 for what the user ma
 services re-check it."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -22,11 +23,12 @@ from ucj_dashboard.params import ParamError
 from ucj_dashboard.spreadsheets import MAX_ROWS, MAX_UPLOAD_BYTES
 
 from ..engine import period_close, period_is_closed, period_reopen
-from ..models import ImportBatch, ImportKind, ImportStatus, ParticipantCount, ReportingPeriod
+from ..models import FollowUp, FollowUpStatus, ImportBatch, ImportKind, ImportStatus, ParticipantCount, ReportingPeriod
 from ..rules import due_date
 from . import selectors
 from .bpjs import bpjs_batch_apply, bpjs_batch_preview, may_load_bpjs
 from .completeness import completeness_matrix
+from .followups import followup_open, followup_update, followups_for
 from .forms import BpjsUploadForm, EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
 from .importer import counts_template, import_batch_apply, import_batch_preview
 from .services import cell_label, entry_grid_save
@@ -361,3 +363,51 @@ def count_history(request, pk):
         raise Http404(_("Data tidak ditemukan."))
     rows = selectors.count_history_rows(count=count)
     return render(request, "coverage/entry/history.html", {"count": count, "rows": rows})
+
+
+@login_required
+def followups(request):
+    """Values marked for follow-up (owner, status, resolution): open one from the verification queue,
+    move it along here. Admins, verifiers and operators; each sees the counts of its scope."""
+    user = request.user
+    _require(user_is_admin(user) or user_has_role(user, Role.VERIFIER) or user_has_role(user, Role.OPERATOR))
+    if request.method == "POST":
+        try:
+            _followup_action(request)
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect("coverage:followups")
+    status = params.choice(request.GET.get("status"), name="status", choices=["", *FollowUpStatus.values], default="")
+    rows = list(followups_for(user=user, status=status or None)[:500])
+    context = {"rows": rows, "status": status, "statuses": FollowUpStatus.choices}
+    return render(request, "coverage/entry/followups.html", context)
+
+
+def _followup_action(request):
+    user = request.user
+    action = params.choice(request.POST.get("action"), name="action", choices=("open", "update"), default="open")
+    if action == "open":
+        pk = params.integer(request.POST.get("count"), name="count", minimum=1, maximum=2**63 - 1)
+        count = ParticipantCount.objects.select_related("region").filter(pk=pk).first() if pk else None
+        if count is None:
+            raise Http404(_("Data tidak ditemukan."))
+        username = params.text(request.POST.get("owner"), name="owner", max_length=150) or user.get_username()
+        owner = get_user_model().objects.filter(username=username).first()
+        if owner is None:
+            raise ValidationError(_("Pengguna %(name)s tidak ditemukan.") % {"name": username})
+        note = params.text(request.POST.get("note"), name="note", max_length=REASON_LENGTH)
+        followup_open(count=count, user=user, owner=owner, note=note)
+        messages.success(request, _("Angka ditandai untuk ditindaklanjuti."))
+        return
+    pk = params.integer(request.POST.get("followup"), name="followup", minimum=1, maximum=2**63 - 1)
+    followup = FollowUp.objects.select_related("count__region").filter(pk=pk).first() if pk else None
+    if followup is None:
+        raise Http404(_("Data tidak ditemukan."))
+    status = params.choice(
+        request.POST.get("status"), name="status", choices=FollowUpStatus.values, default=FollowUpStatus.IN_PROGRESS
+    )
+    resolution = params.text(request.POST.get("resolution"), name="resolution", max_length=REASON_LENGTH)
+    followup_update(followup=followup, user=user, status=status, resolution=resolution)
+    messages.success(request, _("Tindak lanjut diperbarui."))
