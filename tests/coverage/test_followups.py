@@ -60,3 +60,19 @@ def test_the_queue_button_opens_a_follow_up_shown_on_the_page(client, verifier_m
     assert (followup.owner, followup.note) == (verifier_malang, "Perlu diperiksa")
     page = client.get(reverse("coverage:followups")).content.decode()
     assert "35.73 Kota Malang BPU Mei 2025</a>: 12.698" in page
+
+
+def test_admin_lists_follow_ups_and_the_kind_of_each_import(client, admin_user, verifier_malang, flat_bpu):
+    from coverage.models import ImportBatch, ImportKind
+
+    followup_open(count=flat_bpu, user=verifier_malang, owner=verifier_malang, note="Periksa")
+    ImportBatch.objects.create(
+        user=admin_user, kind=ImportKind.BPJS_COUNTS, filename="bpjs-mei.csv", sha256="", content=b""
+    )
+    client.force_login(admin_user)
+
+    followups = client.get("/admin/coverage/followup/").content.decode()
+    batches = client.get("/admin/coverage/importbatch/?kind=bpjs").content.decode()
+
+    assert "Kota Malang" in followups and "Terbuka" in followups
+    assert "bpjs-mei.csv" in batches and "Jumlah peserta laporan BPJS" in batches
