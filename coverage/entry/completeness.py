@@ -4,7 +4,8 @@ The reporting units are the tracker's: regions with a Pemda operator that the vi
 (``selectors.tracker_regions_for``). A unit has **reported** a month when it (or a region below it) has
 a counted Pemda figure (submitted or verified) for that month; it reported **on time** when the first
 of those figures was submitted on or before the month's due date (``coverage.rules.due_date``, in
-the local time zone). Rates are of the units expected: reported / expected, on time / expected.
+the local time zone). Rates are of the units expected: reported / expected, on time / expected, for
+all the units and per BPJS branch (the units within the kab/kota it serves today).
 """
 
 from collections import defaultdict
@@ -15,6 +16,7 @@ from django.db.models import Min
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from regions.models import OfficeKind, Territory
 from ucj_dashboard.months import add_months
 
 from ..models import COUNTED_STATUSES, ParticipantCount, Source
@@ -47,10 +49,40 @@ class CompletenessRow:
 
 
 @dataclass
+class BranchRates:
+    office: object
+    rates: list  # MonthRate per month, over the branch's units
+
+
+@dataclass
 class CompletenessMatrix:
     months: list
     rows: list
     totals: list  # MonthRate per month
+    branches: list = field(default_factory=list)  # BranchRates of the branches serving the units
+
+
+def _branch_rates(rows, periods):
+    """The rates per BPJS branch: the units within the kab/kota each branch serves today."""
+    served = list(
+        Territory.objects.valid_on(timezone.localdate())
+        .filter(office__kind=OfficeKind.BRANCH)
+        .select_related("office", "region")
+        .order_by("office__name")
+    )
+    branches = {}
+    for row in rows:
+        for territory in served:
+            if row.region.is_within(territory.region):
+                rates = branches.setdefault(
+                    territory.office.pk, BranchRates(territory.office, [MonthRate(p) for p in periods])
+                )
+                for rate, cell in zip(rates.rates, row.cells, strict=True):
+                    rate.expected += 1
+                    rate.reported += cell != MISSING
+                    rate.on_time += cell == ON_TIME
+                break
+    return sorted(branches.values(), key=lambda b: b.office.name)
 
 
 def completeness_matrix(*, end, user=None, months=12) -> CompletenessMatrix:
@@ -93,4 +125,4 @@ def completeness_matrix(*, end, user=None, months=12) -> CompletenessMatrix:
             else:
                 row.cells.append(LATE)
         rows.append(row)
-    return CompletenessMatrix(months=periods, rows=rows, totals=totals)
+    return CompletenessMatrix(months=periods, rows=rows, totals=totals, branches=_branch_rates(rows, periods))

@@ -55,6 +55,13 @@ def test_the_matrix_of_the_known_case_counts_reported_and_on_time_units(known_ca
     assert all(t.reported == 0 for t in matrix.totals[:-2])
 
 
+def test_each_branch_gets_the_rates_of_the_units_it_serves(known_case, offices, admin_user):
+    matrix = completeness_matrix(end=JUNE, user=admin_user)
+
+    rates = {b.office.code: [(r.reported, r.on_time, r.expected) for r in b.rates[-2:]] for b in matrix.branches}
+    assert rates == {"KC-BLITAR": [(1, 0, 1), (0, 0, 1)], "KC-MALANG": [(1, 1, 1), (1, 0, 1)]}  # May, June
+
+
 def test_an_operator_sees_only_its_own_region_in_the_matrix(known_case, operator_kota_malang):
     matrix = completeness_matrix(end=JUNE, user=operator_kota_malang)
     assert [row.region.code for row in matrix.rows] == ["35.73"]
