@@ -205,3 +205,19 @@ def test_a_filter_on_thousands_of_ids_sends_one_array_and_finds_the_same_rows(re
     assert not isinstance(many, list)
     assert sorted(Region.objects.filter(pk__in=many).values_list("code", flat=True)) == ["35.05", "35.73"]
     assert values_in(wanted) == wanted  # a short list stays a list
+
+
+def test_the_stated_limits_refuse_a_file_past_them_and_nothing_is_saved(verifier_malang, region_tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from coverage.entry.bpjs import bpjs_batch_preview
+    from ucj_dashboard.spreadsheets import MAX_ROWS, MAX_UPLOAD_BYTES
+
+    rows = b"kode_wilayah;periode;segmen;peserta_aktif\r\n" + b"35.73;2025-05;PU;1\r\n" * (MAX_ROWS + 1)
+    report = bpjs_counts_import(file=rows, filename="besar.csv", user=verifier_malang, dry_run=False)
+    assert [e.reason for e in report.errors] == ["Berkas memiliki lebih dari 100.000 baris data."]
+
+    huge = SimpleUploadedFile("besar.csv", b"x" * (MAX_UPLOAD_BYTES + 1), content_type="text/csv")
+    batch, report = bpjs_batch_preview(user=verifier_malang, file=huge, filename="besar.csv")
+    assert batch is None and [e.reason for e in report.errors] == ["Berkas terlalu besar; batasnya 10 MB."]
+    assert ParticipantCount.objects.count() == 0
