@@ -80,6 +80,7 @@ bench-setup: install
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(PY) bench/bench_engine.py --setup --no-measure
 	$(PY) bench/bench_import.py --setup --no-measure
+	$(PY) bench/bench_bpjs_import.py --setup --no-measure
 	$(PY) bench/bench_pages.py --setup --no-measure
 	$(PY) bench/bench_freshness.py --setup --no-measure
 
@@ -87,6 +88,7 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(PY) bench/bench_engine.py
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_bpjs_import.py
 	$(PY) bench/bench_pages.py
 	$(PY) bench/bench_freshness.py
 	$(PY) bench/bench_reports.py

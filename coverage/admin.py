@@ -22,6 +22,7 @@ from .models import (
     CategoryBand,
     CoverageSettings,
     EffectiveCount,
+    FollowUp,
     FundedWorkers,
     ImportBatch,
     LatestDenominator,
@@ -343,15 +344,24 @@ class RuleOverrideAdmin(SimpleHistoryAdmin):
             raise
 
 
+@admin.register(FollowUp)
+class FollowUpAdmin(SimpleHistoryAdmin):
+    list_display = ["count", "owner", "status", "review_date", "created_by", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["count__region__name", "^count__region__code", "owner__username", "note"]
+    list_select_related = ["count__region", "owner", "created_by"]
+    raw_id_fields = ["count", "owner", "created_by"]
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["filename", "user", "status", "rows_read", "summary", "created_at", "applied_at"]
-    list_filter = ["status"]
+    list_display = ["filename", "kind", "user", "status", "rows_read", "summary", "created_at", "applied_at"]
+    list_filter = ["kind", "status"]
     search_fields = ["filename", "user__username", "sha256"]
     list_select_related = ["user"]
     exclude = ["content"]
     readonly_fields = [
-        "user", "filename", "sha256", "status", "submit", "fingerprint", "rows_read", "summary", "created_at",
+        "kind", "user", "filename", "sha256", "status", "submit", "fingerprint", "rows_read", "summary", "created_at",
         "applied_at",
     ]  # fmt: skip
 

@@ -101,6 +101,24 @@ def verifiable_roots(user, day=None):
     return roots
 
 
+def bpjs_roots(user, day=None):
+    """Regions whose subtree the user may load BPJS-reported counts for: the territory of the offices
+    where the user is a verifier or a branch head (a Kanwil's: its branches')."""
+    roots = []
+    for assignment in user_roles(user):
+        if assignment.role in (Role.VERIFIER, Role.BRANCH_HEAD) and assignment.office_id is not None:
+            roots.extend(territory_regions(office=assignment.office, day=day))
+    return roots
+
+
+def can_load_bpjs_region(user, region, day=None):
+    """May ``user`` load the BPJS extraction's figures of ``region``? Admins everywhere; a branch's
+    verifiers and branch heads within its territory (the kab/kota it serves and below)."""
+    if user_is_admin(user):
+        return True
+    return _within_any(region, bpjs_roots(user, day))
+
+
 def can_edit_region(user, region):
     if user_is_admin(user):
         return True

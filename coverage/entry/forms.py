@@ -165,6 +165,13 @@ class ImportUploadForm(forms.Form):
     )
 
 
+class BpjsUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Ekstraksi BPJS (.xlsx atau .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
 class ImportApplyForm(forms.Form):
     batch = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     acknowledge = forms.BooleanField(

@@ -110,12 +110,19 @@ def coverage_impact(*, plans, full_month_above, limit=None) -> list[ImpactRow]:
         _delete_rows([count.pk for count in updates])
         ParticipantCount.objects.bulk_create([*creates, *updates], batch_size=2000)
 
+    return coverage_impact_of(change=change, periods=periods, regions=recompute_regions, codes=codes, limit=limit)
+
+
+def coverage_impact_of(*, change, periods, regions, codes, limit=None) -> list[ImpactRow]:
+    """The snapshots of ``codes`` in ``periods`` before and after ``change()`` (a write of planned
+    inputs), recomputed by the engine for ``regions`` (None: the whole months) and rolled back.
+    Shared by the Pemda importer (above) and the BPJS importer (``coverage.entry.bpjs``)."""
     before = _snapshot_figures(codes, periods)
     try:
         after = coverage_what_if(
             change=change,
             periods=periods,
-            regions=recompute_regions,
+            regions=regions,
             read=lambda: _snapshot_figures(codes, periods),
         )
     except DatabaseError:

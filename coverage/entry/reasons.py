@@ -1,7 +1,8 @@
 """Why a count changed: stored as a fixed code, translated only when shown.
 
 ``history_change_reason`` (django-simple-history) holds ``code`` or ``code:parameter``, e.g.
-``entry.grid``, ``entry.grid_submit``, ``import:mei.csv``, ``api:SIPD Kota Malang``, ``verified``,
+``entry.grid``, ``entry.grid_submit``, ``import:mei.csv``, ``import_bpjs:bpjs-mei.csv``,
+``api:SIPD Kota Malang``, ``verified``,
 ``verified_jump:Pendaftaran massal APBD``, ``returned:BPU turun tanpa penjelasan``. The parameter is
 what a person typed (a file name, a note, a reason) and is kept as typed. Decisions test the code,
 never a translated word, so a change made in English reads the same as one made in Indonesian.
@@ -15,6 +16,7 @@ MANUAL = "entry.manual"
 ADMIN = "entry.admin"
 IMPORT = "import"
 API = "api"
+IMPORT_BPJS = "import_bpjs"
 SUBMITTED = "submitted"
 VERIFIED = "verified"
 VERIFIED_JUMP = "verified_jump"
@@ -35,6 +37,7 @@ LABELS = {
     IMPORT + SUBMIT_SUFFIX: _("Impor berkas %(param)s dan pengajuan"),
     API: _("Kiriman API %(param)s"),
     API + SUBMIT_SUFFIX: _("Kiriman API %(param)s dan pengajuan"),
+    IMPORT_BPJS: _("Impor laporan BPJS berkas %(param)s"),
     SUBMITTED: _("Diajukan"),
     VERIFIED: _("Diverifikasi"),
     VERIFIED_JUMP: _("Diverifikasi; lonjakan dijelaskan: %(param)s"),

@@ -40,7 +40,7 @@ from ..models import (
     Segment,
     Source,
 )
-from ..rules import due_date
+from ..rules import ExpectedRange, due_date, expected_range
 from . import validation
 from .reasons import reason_label
 from .validation import SOURCE_NAMES
@@ -156,15 +156,43 @@ def jump_warnings(counts) -> dict:
     }
 
 
+def expected_ranges(counts) -> dict:
+    """The range each count's own effective series leads to expect (``coverage.rules.expected_range``:
+    median and MAD, seasonal), by count pk; counts with too short a series are left out. One query."""
+    counts = list(counts)
+    if not counts:
+        return {}
+    series = defaultdict(dict)
+    for region_id, period, segment, active in EffectiveCount.objects.filter(
+        region_id__in={c.region_id for c in counts},
+        segment__in={c.segment for c in counts},
+        period__gte=add_months(min(c.period for c in counts), -24),
+        period__lt=max(c.period for c in counts),
+    ).values_list("region_id", "period", "segment", "active"):
+        series[(region_id, segment)][period] = active
+    out = {}
+    for count in counts:
+        history = {p: v for p, v in series[(count.region_id, count.segment)].items() if p < count.period}
+        found = expected_range(history, count.period)
+        if found is not None:
+            out[count.pk] = found
+    return out
+
+
 @dataclass
 class QueueItem:
     count: ParticipantCount
     sources: CellSources
     warnings: list
+    expected: ExpectedRange | None = None
 
     @property
     def previous(self):
         return self.sources.previous
+
+    @property
+    def is_outlier(self):
+        return self.expected is not None and not self.expected.contains(self.count.active)
 
 
 @dataclass
@@ -212,6 +240,7 @@ def verification_groups(*, user, period=None) -> list[QueueGroup]:
         )
     }
     warnings = jump_warnings(counts)
+    ranges = expected_ranges(counts)
     groups = {}
     order = {segment: i for i, segment in enumerate(SEGMENTS)}
     heads = {r.code: r for r in Region.objects.filter(code__in={_group_code(c.region.code) for c in counts})}
@@ -223,7 +252,9 @@ def verification_groups(*, user, period=None) -> list[QueueGroup]:
             figures.get((count.region_id, add_months(count.period, -1), count.segment)),
             figures.get((count.region_id, count.period, count.segment)),
         )
-        group.items.append(QueueItem(count=count, sources=sources, warnings=warnings.get(count.pk, [])))
+        group.items.append(
+            QueueItem(count=count, sources=sources, warnings=warnings.get(count.pk, []), expected=ranges.get(count.pk))
+        )
     return sorted(groups.values(), key=lambda g: (g.period, g.region.code))
 
 

@@ -15,7 +15,9 @@ urlpatterns = [
     path("entri/riwayat/<int:pk>/", views.count_history, name="count_history"),
     path("verifikasi/", views.verification_queue, name="verification_queue"),
     path("pengajuan/", views.submission_tracker, name="submission_tracker"),
+    path("tindak-lanjut/", views.followups, name="followups"),
     path("impor/", views.import_counts, name="import_counts"),
+    path("impor/bpjs/", views.import_bpjs, name="import_bpjs"),
     path("impor/templat/", views.import_template, name="import_template"),
     re_path(rf"^kantor/{OFFICE}/selisih/$", views.source_discrepancies, name="source_discrepancies"),
 ]

@@ -28,6 +28,7 @@ from regions.models import SegmentGroup
 from regions.selectors import user_is_admin
 from ucj_dashboard.formats import format_growth, format_number, format_period, format_signed
 from ucj_dashboard.months import add_months
+from ucj_dashboard.postgres import values_in
 
 from ..models import (
     EffectiveCount,
@@ -156,8 +157,9 @@ def _load_context(region_ids, periods, source):
     # The figures that counted before, whatever their source: the jump rules compare with these.
     effective = {}
     bpjs = {}
+    ids = values_in(region_ids)
     for region_id, period, segment, active, found_source in EffectiveCount.objects.filter(
-        region_id__in=region_ids, period__in=compare | periods
+        region_id__in=ids, period__in=compare | periods
     ).values_list("region_id", "period", "segment", "active", "source"):
         if period in compare:
             effective[(region_id, period, segment)] = (active, found_source)
@@ -166,21 +168,21 @@ def _load_context(region_ids, periods, source):
     stored = {
         (region_id, period, segment): active
         for region_id, period, segment, active in ParticipantCount.objects.filter(
-            region_id__in=region_ids, period__in=periods, source=source
+            region_id__in=ids, period__in=periods, source=source
         ).values_list("region_id", "period", "segment", "active")
     }
     # The revision in force (the view every reader shares).
     denominators = {
         (region_id, year, group): (workers, source_name)
         for region_id, year, group, workers, source_name in LatestDenominator.objects.filter(
-            region_id__in=region_ids,
+            region_id__in=ids,
             year__in={p.year for p in periods},
             segment_group__in=[SegmentGroup.TOTAL, SegmentGroup.PU],
         ).values_list("region_id", "year", "segment_group", "workers", "source")
     }
     overrides = {
         (region_id, rule, period): reason
-        for region_id, rule, period, reason in RuleOverride.objects.filter(region_id__in=region_ids).values_list(
+        for region_id, rule, period, reason in RuleOverride.objects.filter(region_id__in=ids).values_list(
             "region_id", "rule", "period", "reason"
         )
     }
@@ -222,14 +224,19 @@ def _value_rules(cell, config):
     return found
 
 
+# Lazy: translated only for a flagged cell (gettext for each of 100,000 cells cost seconds).
+_FROM_LAST_MONTH = gettext_lazy("dari bulan lalu")
+_FROM_LAST_YEAR = gettext_lazy("dari tahun lalu")
+
+
 def _jump_rules(cell, config, context):
     found = []
     new = cell.new.get("active")
     if new is None:
         return found
     for code, months, what in (
-        (RuleCode.MOM_CHANGE, -1, _("dari bulan lalu")),
-        (RuleCode.YOY_CHANGE, -12, _("dari tahun lalu")),
+        (RuleCode.MOM_CHANGE, -1, _FROM_LAST_MONTH),
+        (RuleCode.YOY_CHANGE, -12, _FROM_LAST_YEAR),
     ):
         rule = config[code]
         if not rule.is_active or rule.threshold is None:
@@ -253,7 +260,7 @@ def _jump_rules(cell, config, context):
                     "segment": cell.segment,
                     "region": cell.region.name,
                     "change": format_growth(change, 1),
-                    "what": what,
+                    "what": str(what),
                     "before": format_period(before_period),
                     "source": SOURCE_NAMES[old_source],
                     "old": format_number(old),

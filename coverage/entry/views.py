@@ -4,6 +4,7 @@ field or a file row goes through ``regions.selectors`` (404 for what the user ma
 services re-check it."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -19,12 +20,16 @@ from ucj_dashboard import params
 from ucj_dashboard.formats import format_number
 from ucj_dashboard.months import add_months
 from ucj_dashboard.params import ParamError
+from ucj_dashboard.spreadsheets import MAX_ROWS, MAX_UPLOAD_BYTES
 
 from ..engine import period_close, period_is_closed, period_reopen
-from ..models import ImportBatch, ImportStatus, ParticipantCount, ReportingPeriod
+from ..models import FollowUp, FollowUpStatus, ImportBatch, ImportKind, ImportStatus, ParticipantCount, ReportingPeriod
 from ..rules import due_date
 from . import selectors
-from .forms import EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
+from .bpjs import bpjs_batch_apply, bpjs_batch_preview, may_load_bpjs
+from .completeness import completeness_matrix
+from .followups import followup_open, followup_update, followups_for
+from .forms import BpjsUploadForm, EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
 from .importer import counts_template, import_batch_apply, import_batch_preview
 from .services import cell_label, entry_grid_save
 from .verification import participant_counts_return, participant_counts_verify
@@ -172,6 +177,7 @@ def submission_tracker(request):
         "reporting": ReportingPeriod.objects.filter(period=period).first(),
         "reopen_form": ReopenForm(),
         "is_admin": user_is_admin(request.user),
+        "matrix": completeness_matrix(end=period, user=request.user),
     }
     return render(request, "coverage/entry/tracker.html", context)
 
@@ -217,7 +223,9 @@ def _import_apply(request):
     apply_form = ImportApplyForm(request.POST)
     if not apply_form.is_valid():
         raise Http404
-    batch = get_object_or_404(ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user)
+    batch = get_object_or_404(
+        ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user, kind=ImportKind.PEMDA_COUNTS
+    )
     try:
         report = import_batch_apply(
             batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"]
@@ -251,6 +259,69 @@ def _import_context(form, report, batch, apply_form):
         "report": report,
         "batch": batch,
         "apply_form": apply_form,
+        "changed": changed[:DIFF_LIMIT],
+        "changed_more": max(0, len(changed) - DIFF_LIMIT),
+        "impact": report.check.impact[:200] if report is not None and report.check is not None else [],
+    }
+
+
+@login_required
+def import_bpjs(request):
+    """A branch's BPJS extraction: dry run, then apply (admins, and an office's verifiers and branch heads)."""
+    _require(may_load_bpjs(request.user))
+    if request.method == "POST" and "batch" in request.POST:
+        return _import_bpjs_apply(request)
+    form = BpjsUploadForm(request.POST or None, request.FILES or None)
+    batch = report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch, report = bpjs_batch_preview(user=request.user, file=upload, filename=upload.name)
+    apply_form = ImportApplyForm(initial={"batch": batch.pk}) if batch else None
+    return render(request, "coverage/entry/import_bpjs.html", _bpjs_context(form, report, apply_form))
+
+
+def _import_bpjs_apply(request):
+    apply_form = ImportApplyForm(request.POST)
+    if not apply_form.is_valid():
+        raise Http404
+    batch = get_object_or_404(
+        ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user, kind=ImportKind.BPJS_COUNTS
+    )
+    try:
+        report = bpjs_batch_apply(
+            batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"]
+        )
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+        return redirect("coverage:import_bpjs")
+    if report.applied:
+        saved = report.saved
+        messages.success(
+            request,
+            _("Impor diterapkan: %(created)s angka baru, %(updated)s diubah, %(unchanged)s tidak berubah.")
+            % {
+                "created": format_number(saved.created),
+                "updated": format_number(saved.updated),
+                "unchanged": format_number(saved.unchanged),
+            },
+        )
+        return redirect("coverage:import_bpjs")
+    batch_ok = batch.status == ImportStatus.PREVIEWED
+    return render(
+        request,
+        "coverage/entry/import_bpjs.html",
+        _bpjs_context(BpjsUploadForm(), report, apply_form if batch_ok else None),
+    )
+
+
+def _bpjs_context(form, report, apply_form):
+    changed = report.check.changed if report is not None and report.check is not None else []
+    return {
+        "form": form,
+        "report": report,
+        "apply_form": apply_form,
+        "max_rows": MAX_ROWS,
+        "max_mb": MAX_UPLOAD_BYTES >> 20,
         "changed": changed[:DIFF_LIMIT],
         "changed_more": max(0, len(changed) - DIFF_LIMIT),
         "impact": report.check.impact[:200] if report is not None and report.check is not None else [],
@@ -292,3 +363,51 @@ def count_history(request, pk):
         raise Http404(_("Data tidak ditemukan."))
     rows = selectors.count_history_rows(count=count)
     return render(request, "coverage/entry/history.html", {"count": count, "rows": rows})
+
+
+@login_required
+def followups(request):
+    """Values marked for follow-up (owner, status, resolution): open one from the verification queue,
+    move it along here. Admins, verifiers and operators; each sees the counts of its scope."""
+    user = request.user
+    _require(user_is_admin(user) or user_has_role(user, Role.VERIFIER) or user_has_role(user, Role.OPERATOR))
+    if request.method == "POST":
+        try:
+            _followup_action(request)
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect("coverage:followups")
+    status = params.choice(request.GET.get("status"), name="status", choices=["", *FollowUpStatus.values], default="")
+    rows = list(followups_for(user=user, status=status or None)[:500])
+    context = {"rows": rows, "status": status, "statuses": FollowUpStatus.choices}
+    return render(request, "coverage/entry/followups.html", context)
+
+
+def _followup_action(request):
+    user = request.user
+    action = params.choice(request.POST.get("action"), name="action", choices=("open", "update"), default="open")
+    if action == "open":
+        pk = params.integer(request.POST.get("count"), name="count", minimum=1, maximum=2**63 - 1)
+        count = ParticipantCount.objects.select_related("region").filter(pk=pk).first() if pk else None
+        if count is None:
+            raise Http404(_("Data tidak ditemukan."))
+        username = params.text(request.POST.get("owner"), name="owner", max_length=150) or user.get_username()
+        owner = get_user_model().objects.filter(username=username).first()
+        if owner is None:
+            raise ValidationError(_("Pengguna %(name)s tidak ditemukan.") % {"name": username})
+        note = params.text(request.POST.get("note"), name="note", max_length=REASON_LENGTH)
+        followup_open(count=count, user=user, owner=owner, note=note)
+        messages.success(request, _("Angka ditandai untuk ditindaklanjuti."))
+        return
+    pk = params.integer(request.POST.get("followup"), name="followup", minimum=1, maximum=2**63 - 1)
+    followup = FollowUp.objects.select_related("count__region").filter(pk=pk).first() if pk else None
+    if followup is None:
+        raise Http404(_("Data tidak ditemukan."))
+    status = params.choice(
+        request.POST.get("status"), name="status", choices=FollowUpStatus.values, default=FollowUpStatus.IN_PROGRESS
+    )
+    resolution = params.text(request.POST.get("resolution"), name="resolution", max_length=REASON_LENGTH)
+    followup_update(followup=followup, user=user, status=status, resolution=resolution)
+    messages.success(request, _("Tindak lanjut diperbarui."))

@@ -103,9 +103,16 @@ class ImportStatus(models.TextChoices):
     APPLIED = "applied", _("Diterapkan")
 
 
-class ImportBatch(models.Model):
-    """An uploaded spreadsheet: kept between the dry run and the apply, and as a record."""
+class ImportKind(models.TextChoices):
+    PEMDA_COUNTS = "counts", _("Jumlah peserta (Pemda)")
+    BPJS_COUNTS = "bpjs", _("Jumlah peserta laporan BPJS")
 
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet: kept between the dry run and the apply, and as a record. ``kind``
+    says which importer reads it, so a file previewed by one is never applied by another."""
+
+    kind = models.CharField(_("jenis"), max_length=8, choices=ImportKind.choices, default=ImportKind.PEMDA_COUNTS)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.PROTECT)
     filename = models.CharField(_("nama berkas"), max_length=255)
     sha256 = models.CharField(max_length=64)
@@ -151,3 +158,40 @@ class SubmissionReminder(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.region.name} {self.period:%Y-%m} ({self.get_kind_display()})"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("Terbuka")
+    IN_PROGRESS = "in_progress", _("Diproses")
+    RESOLVED = "resolved", _("Selesai")
+
+
+class FollowUp(models.Model):
+    """A reported value marked for follow-up (a doubtful figure, a missing explanation): who owns it,
+    where it stands, how it was resolved, and when to look at it again."""
+
+    count = models.ForeignKey(
+        "coverage.ParticipantCount", verbose_name=_("angka"), on_delete=models.CASCADE, related_name="followups"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("penanggung jawab"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    note = models.TextField(_("yang perlu ditindaklanjuti"))
+    resolution = models.TextField(_("penyelesaian"), blank=True)
+    review_date = models.DateField(_("tanggal tinjau"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dibuat oleh"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tindak lanjut")
+        verbose_name_plural = _("tindak lanjut")
+        ordering = ["status", "review_date", "-created_at"]
+        indexes = [models.Index(fields=["status", "owner"], name="followup_status_owner")]
+
+    def __str__(self):
+        return f"{self.count} ({self.get_status_display()})"

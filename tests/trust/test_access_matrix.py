@@ -121,6 +121,10 @@ MATRIX = {
     "coverage:submission_tracker": ("get", {}, {"periode": "2025-06"}, "L A A A A A"),
     "coverage:import_counts": ("get", {}, {}, "L A A F F A"),
     "coverage:import_template": ("get", {}, {"wilayah": "35.73", "periode": "2025-06"}, "L A N N N A"),
+    # A branch's BPJS extraction: its verifiers and branch heads (rows bounded by its territory), admins.
+    "coverage:import_bpjs": ("get", {}, {}, "L F F A A A"),
+    # Values marked for follow-up: operators and verifiers (each its scope's), admins.
+    "coverage:followups": ("get", {}, {}, "L A A A F A"),
     # Where BPJS and Pemda disagree: the office's branch heads and verifiers (a Kanwil's too), admins.
     "coverage:source_discrepancies": ("get", BRANCH, {"periode": "2025-06"}, "L F F A A A"),
     # Programs: the simulator and batch lists are open to signed-in users; writes need write scope.

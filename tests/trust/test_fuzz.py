@@ -63,6 +63,8 @@ PARAMETERS = {
     "coverage:source_discrepancies": ["periode"],
     "coverage:import_counts": ["batch", "acknowledge", "submit", "file"],
     "coverage:import_template": ["wilayah", "periode"],
+    "coverage:import_bpjs": ["batch", "acknowledge", "file"],
+    "coverage:followups": ["status", "action", "count", "owner", "note", "followup", "resolution"],
     "programs:index": [],
     "programs:simulator": ["region", "year", "start_month", "months", "workers", "package", "scheme", "categories",
                            "target_percent"],
@@ -153,7 +155,8 @@ def _send(client, method, url, data):
 POSTED = {
     "login", "logout", "set_language", "two_factor_verify", "two_factor_enrol", "two_factor_recovery_renew",
     "two_factor_disable", "coverage:entry_grid", "coverage:verification_queue", "coverage:submission_tracker",
-    "coverage:import_counts", "programs:batch_create", "programs:batch_import", "programs:batch_edit",
+    "coverage:import_counts", "coverage:import_bpjs", "coverage:followups", "programs:batch_create",
+    "programs:batch_import", "programs:batch_edit",
     "programs:batch_delete", "inbox_open", "inbox_read_all", "coverage:report_region", "coverage:report_office",
     "coverage:report_subscriptions", "coverage:report_unsubscribe", "programs:commitment_create",
     "programs:commitment_edit", "programs:commitment_delete", "programs:dossier", "coverage:api_counts",

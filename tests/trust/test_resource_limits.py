@@ -122,6 +122,28 @@ def test_uploads_grow_a_worker_by_less_than_the_stated_limit(world, tmp_path):
     assert results[f"distinct-cells.csv -> {COUNTS}"]["errors"][0] == "Kode wilayah aaaa tidak dikenal."
 
 
+def test_bpjs_uploads_grow_a_worker_by_less_than_the_stated_limit(world, tmp_path):
+    """The BPJS extraction page reads through the same reader: the same limits, as a branch's verifier."""
+    username = world["personas"]["verifier_malang"].username
+    jobs = []
+    for name, make in (
+        ("cell-in-xfd.xlsx", xlsx_with_a_cell_in_column_xfd),
+        ("distinct-cells.csv", distinct_cells_up_to_the_limits),
+    ):
+        path = tmp_path / name
+        path.write_bytes(make())
+        jobs.append((name, path))
+    results = {name: _probe(username, "/impor/bpjs/", path) for name, path in jobs}
+
+    for what, result in results.items():
+        assert result["status"] == 200, what
+        assert result["grown_mb"] < UPLOAD_MEMORY_MB, (what, result)
+        assert result["seconds"] < UPLOAD_SECONDS, (what, result)
+    refusal = f"Lembar Data memakai kolom sampai XFD; batasnya {MAX_COLUMNS} kolom."
+    assert refusal in results["cell-in-xfd.xlsx"]["errors"][0]
+    assert results["distinct-cells.csv"]["errors"]  # refused row by row, never a server error
+
+
 # --- API pages and exports ----------------------------------------------------------------------
 
 # The stated limits (docs/SECURITY.md): an API page (at most 1.000 rows) and a league-table export
