@@ -30,7 +30,17 @@ def celery_worker(settings):
         app.conf.task_always_eager = True
 
 
+POINTS = ".scatterlayer .point, .scatterlayer path.js-line, .barlayer .point path, path.choroplethlocation"
+
+
 def _charts_drawn(browse_context, expected):
+    browse_context.wait_for_charts()
+    # The map's SVG can be there before its regions are (its boundaries come by a second request and the
+    # figure has a frame per month): wait for points in every chart, or the assertion races it under load.
+    browse_context.page.wait_for_function(
+        "selector => [...document.querySelectorAll('[data-figure]')].every(b => b.querySelector(selector))",
+        arg=POINTS,
+    )
     charts = browse_context.wait_for_charts()
     names = sorted(chart["name"] for chart in charts)
     assert names == sorted(f"fig-{name}" for name in expected), charts
