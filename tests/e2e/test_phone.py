@@ -91,3 +91,34 @@ def test_the_map_runs_over_the_months_with_a_slider(browse, world):
     frames = page.evaluate("() => document.querySelector('[data-figure=fig-peta]')._transitionData._frames.length")
     assert frames == 4
     user.assert_clean()
+
+
+def _click_map_region(user, code):
+    """Click the region ``code`` on the page's map, as a person does: hover its middle, then click."""
+    page = user.page
+    user.wait_for_charts()
+    page.wait_for_selector("[data-figure=fig-peta].drillable path.choroplethlocation")
+    index = page.evaluate(
+        "code => document.querySelector('[data-figure=fig-peta]').data[0].locations.indexOf(code)", code
+    )
+    assert index >= 0, (code, page.url)
+    shape = page.locator("[data-figure=fig-peta] path.choroplethlocation").nth(index)
+    shape.scroll_into_view_if_needed()
+    box = shape.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.wait_for_selector("[data-figure=fig-peta] .hoverlayer .hovertext")
+    with page.expect_navigation():
+        page.mouse.click(x, y)
+
+
+def test_the_map_drills_from_the_nation_to_a_province_and_a_kab_kota_with_the_same_month_and_segment(browse, world):
+    user = browse()
+    page = user.login("admin")
+    page.goto(url("coverage:region_dashboard", code="ID", query="periode=2025-06&segmen=PU"))
+    for code in ("35", "35.73"):
+        _click_map_region(user, code)
+        assert page.url.split("/wilayah/")[1] == f"{code}/?periode=2025-06&segmen=PU"
+    assert "Juni 2025" in page.inner_text(".status-line")
+    assert [a.strip() for a in page.locator(".breadcrumb li").all_inner_texts()][-2:] == ["Jawa Timur", "Kota Malang"]
+    user.assert_clean()
