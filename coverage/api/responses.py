@@ -5,6 +5,8 @@ import io
 
 from django.http import HttpResponse
 
+from ucj_dashboard.formats import safe_cell
+
 from .schemas import Error
 
 ERRORS = {400: Error, 401: Error, 429: Error}
@@ -16,7 +18,8 @@ def wants_csv(request):
 
 
 def csv_response(rows, filename, *, exclude=()):
-    """Rows (dicts) as CSV; a cell that would start a spreadsheet formula is quoted with ``'``."""
+    """Rows (dicts) as CSV; a cell a spreadsheet would run as a formula is escaped by the product's one
+    rule (``ucj_dashboard.formats.safe_cell``, as in every other export)."""
     out = io.StringIO()
     fields = [name for name in (rows[0] if rows else {}) if name not in exclude]
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
@@ -29,8 +32,6 @@ def csv_response(rows, filename, *, exclude=()):
 
 
 def _cell(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
     if isinstance(value, list):
-        return ";".join(str(item) for item in value)
-    return value
+        value = ";".join(str(item) for item in value)
+    return safe_cell(value)

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from coverage.engine import funded_workers_replace
+from regions.models import Region
 
 from .conftest import APRIL, JUNE, MAY
 
@@ -124,8 +125,13 @@ def test_bad_parameters_are_400_with_an_indonesian_reason(api, url, params, word
 
 
 def test_the_snapshot_list_as_csv_keeps_formulas_inert(api):
+    Region.objects.filter(code="35.05").update(name='=HYPERLINK("http://x.test","Blitar")')
+    Region.objects.filter(code="35.07").update(name="Malang,=1+2")
     response = api.get("/api/v1/snapshot/", {"tingkat": 2, "periode": "2025-06", "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert sorted(r["code"] for r in rows) == ["35.05", "35.07", "35.73"]
     assert "targets" not in rows[0]
     assert {r["code"]: r["active_total"] for r in rows}["35.73"] == "134167"
+    names = {r["code"]: r["name"] for r in rows}
+    assert names["35.05"] == '\'=HYPERLINK("http://x.test","Blitar")'
+    assert names["35.07"] == "Malang,'=1+2"  # a trigger after an inner separator too, as in every export
