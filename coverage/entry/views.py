@@ -219,20 +219,18 @@ def import_counts(request):
     return render(request, "coverage/entry/import.html", _import_context(form, report, batch, apply_form))
 
 
-def _import_apply(request):
+def _apply_upload(request, *, kind, apply, page, again):
+    """Apply a dry-run batch of ``kind`` (the user's own): on success back to ``page`` with the counts
+    written; refused, the errors flashed; otherwise ``again(report, batch, apply_form or None)``."""
     apply_form = ImportApplyForm(request.POST)
     if not apply_form.is_valid():
         raise Http404
-    batch = get_object_or_404(
-        ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user, kind=ImportKind.PEMDA_COUNTS
-    )
+    batch = get_object_or_404(ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user, kind=kind)
     try:
-        report = import_batch_apply(
-            batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"]
-        )
+        report = apply(batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"])
     except ValidationError as exc:
         _flash_errors(request, exc)
-        return redirect("coverage:import_counts")
+        return redirect(page)
     if report.applied:
         saved = report.saved
         messages.success(
@@ -244,10 +242,18 @@ def _import_apply(request):
                 "unchanged": format_number(saved.unchanged),
             },
         )
-        return redirect("coverage:import_counts")
-    batch_ok = batch.status == ImportStatus.PREVIEWED
-    context = _import_context(ImportUploadForm(), report, batch, apply_form if batch_ok else None)
-    return render(request, "coverage/entry/import.html", context)
+        return redirect(page)
+    return again(report, batch, apply_form if batch.status == ImportStatus.PREVIEWED else None)
+
+
+def _import_apply(request):
+    def again(report, batch, apply_form):
+        context = _import_context(ImportUploadForm(), report, batch, apply_form)
+        return render(request, "coverage/entry/import.html", context)
+
+    return _apply_upload(
+        request, kind=ImportKind.PEMDA_COUNTS, apply=import_batch_apply, page="coverage:import_counts", again=again
+    )
 
 
 def _import_context(form, report, batch, apply_form):
@@ -281,36 +287,12 @@ def import_bpjs(request):
 
 
 def _import_bpjs_apply(request):
-    apply_form = ImportApplyForm(request.POST)
-    if not apply_form.is_valid():
-        raise Http404
-    batch = get_object_or_404(
-        ImportBatch, pk=apply_form.cleaned_data["batch"], user=request.user, kind=ImportKind.BPJS_COUNTS
-    )
-    try:
-        report = bpjs_batch_apply(
-            batch=batch, user=request.user, acknowledge_warnings=apply_form.cleaned_data["acknowledge"]
-        )
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-        return redirect("coverage:import_bpjs")
-    if report.applied:
-        saved = report.saved
-        messages.success(
-            request,
-            _("Impor diterapkan: %(created)s angka baru, %(updated)s diubah, %(unchanged)s tidak berubah.")
-            % {
-                "created": format_number(saved.created),
-                "updated": format_number(saved.updated),
-                "unchanged": format_number(saved.unchanged),
-            },
-        )
-        return redirect("coverage:import_bpjs")
-    batch_ok = batch.status == ImportStatus.PREVIEWED
-    return render(
-        request,
-        "coverage/entry/import_bpjs.html",
-        _bpjs_context(BpjsUploadForm(), report, apply_form if batch_ok else None),
+    def again(report, batch, apply_form):
+        context = _bpjs_context(BpjsUploadForm(), report, apply_form)
+        return render(request, "coverage/entry/import_bpjs.html", context)
+
+    return _apply_upload(
+        request, kind=ImportKind.BPJS_COUNTS, apply=bpjs_batch_apply, page="coverage:import_bpjs", again=again
     )
 
 
