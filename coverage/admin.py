@@ -27,6 +27,7 @@ from .models import (
     ImportBatch,
     LatestDenominator,
     ParticipantCount,
+    PriorityAction,
     RecomputeRequest,
     ReportDelivery,
     ReportingPeriod,
@@ -351,6 +352,15 @@ class FollowUpAdmin(SimpleHistoryAdmin):
     search_fields = ["count__region__name", "^count__region__code", "owner__username", "note"]
     list_select_related = ["count__region", "owner", "created_by"]
     raw_id_fields = ["count", "owner", "created_by"]
+
+
+@admin.register(PriorityAction)
+class PriorityActionAdmin(SimpleHistoryAdmin):
+    list_display = ["region", "office", "period", "reason", "owner", "status", "review_date"]
+    list_filter = ["status", "reason"]
+    search_fields = ["region__name", "^region__code", "office__code", "owner__username", "plan"]
+    list_select_related = ["region", "office", "owner"]
+    raw_id_fields = ["region", "owner", "created_by"]
 
 
 @admin.register(ImportBatch)

@@ -33,6 +33,7 @@ MAX_TEXT = 200
 _REGION = re.compile(REGION_CODE, re.ASCII)
 _OFFICE = re.compile(OFFICE_CODE, re.ASCII)
 _PERIOD = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _SPAN = re.compile(r"(\d{4})(?:-(\d{2})|-([QqSs])(\d))?", re.ASCII)
 _SLUG = re.compile(r"[a-z0-9_-]{1,40}", re.ASCII)
 _INTEGER = re.compile(r"-?\d{1,19}", re.ASCII)  # ASCII digits only: "²".isdigit() is true
@@ -71,6 +72,23 @@ def period(value, *, name="periode", default=None) -> date | None:
             _("Parameter %(name)s harus berupa bulan berformat YYYY-MM, misalnya 2025-05.") % {"name": name}
         )
     return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def day(value, *, name, default=None) -> date | None:
+    """'2026-12-15' -> date(2026, 12, 15) (a form's date field); a day between 2000 and 2100."""
+    raw = _raw(value, name, 20)
+    if not raw:
+        return default
+    match = _DAY.fullmatch(raw)
+    try:
+        parsed = date(*(int(part) for part in match.groups())) if match else None
+    except ValueError:
+        parsed = None
+    if parsed is None or not 2000 <= parsed.year <= 2100:
+        raise ParamError(
+            _("Parameter %(name)s harus berupa tanggal berformat YYYY-MM-DD, misalnya 2026-12-15.") % {"name": name}
+        )
+    return parsed
 
 
 def span(value, *, name="periode", default=None) -> Span | None:

@@ -11,11 +11,13 @@ import hashlib
 import json
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,16 +26,18 @@ from django.views.decorators.http import require_GET
 
 from regions.models import Level, OfficeKind
 from regions.notifications import unread_count
-from regions.selectors import can_view_office, can_view_region, peer_group_get, peer_groups
+from regions.selectors import can_review_office, can_view_office, can_view_region, peer_group_get, peer_groups
 from ucj_dashboard import params
 from ucj_dashboard.params import ParamError
 
-from . import charts, maps, scorecard, selectors
+from ..models import FollowUpStatus, PriorityAction
+from . import actions, charts, maps, scorecard, selectors
 from .filters import Filters
 from .panels import panels_for
 from .rows import cache_version, cached, office_by_code, office_scopes, region_by_code, region_scopes
 
 PAGE_CACHE_SECONDS = 300
+PLAN_LENGTH = 1000  # a priority action's plan or result
 
 
 def _get_region_for_user(request, code):
@@ -288,7 +292,79 @@ def scorecard_page(request):
 
 @login_required
 def action_list(request, code):
+    """The branch's priority regions; its heads and verifiers take one up (owner, plan, review date)
+    and follow it (status, result), with the outcome a month later (``actions``)."""
     office = _get_office_for_user(request, code)
     filters = Filters.from_query(request.GET)
     data = selectors.action_list(office=office, period=filters.period)
-    return render(request, "coverage/action_list.html", {"office": office, "data": data, "filters": filters})
+    may_act = can_review_office(request.user, office)
+    options = actions.priority_options(data) if may_act and data["period"] else []
+    if request.method == "POST":
+        if not may_act:
+            raise PermissionDenied
+        try:
+            _priority_action(request, office, data, options)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect(request.get_full_path())
+    context = {
+        "office": office,
+        "data": data,
+        "filters": filters,
+        "may_act": may_act,
+        "options": options,
+        "staff": actions.office_staff(office) if may_act else [],
+        "actions": actions.priority_actions(office=office),
+        "statuses": FollowUpStatus.choices,
+        "today": timezone.localdate(),
+    }
+    return render(request, "coverage/action_list.html", context)
+
+
+def _priority_action(request, office, data, options):
+    post = request.POST
+    kind = params.choice(post.get("action"), name="action", choices=("open", "update"), default="open")
+    if kind == "open":
+        chosen = params.text(post.get("priority"), name="priority", max_length=40)
+        offered = {value: (reason, row) for value, reason, row in options}
+        if chosen not in offered:
+            raise ValidationError(gettext("Pilih wilayah dari daftar prioritas."))
+        reason, row = offered[chosen]
+        owner = _staff_member(post.get("owner"), office, request.user)
+        plan = params.text(post.get("plan"), name="plan", max_length=PLAN_LENGTH)
+        if not plan:
+            raise ValidationError(gettext("Tuliskan rencana tindaknya."))
+        review_date = params.day(post.get("review_date"), name="review_date")
+        if review_date is None:
+            raise ValidationError(gettext("Isi tanggal tinjau."))
+        actions.priority_action_open(
+            office=office, region=region_by_code(row["code"]), period=data["period"], reason=reason,
+            user=request.user, owner=owner, plan=plan, review_date=review_date,
+        )  # fmt: skip
+        messages.success(request, gettext("%(region)s ditindaklanjuti.") % {"region": row["name"]})
+        return
+    pk = params.integer(post.get("priority_action"), name="priority_action", minimum=1, maximum=2**63 - 1)
+    action = PriorityAction.objects.select_related("office").filter(pk=pk, office=office).first() if pk else None
+    if action is None:
+        raise Http404
+    status = params.choice(post.get("status"), name="status", choices=FollowUpStatus.values, default=action.status)
+    result = params.text(post.get("result"), name="result", max_length=PLAN_LENGTH)
+    review_date = params.day(post.get("review_date"), name="review_date")
+    actions.priority_action_update(
+        action=action, user=request.user, status=status, result=result, review_date=review_date
+    )
+    messages.success(request, gettext("Tindak lanjut diperbarui."))
+
+
+def _staff_member(username, office, user):
+    """The owner named in the form (default: the user who acts), among the office's staff."""
+    username = params.text(username, name="owner", max_length=150) or user.get_username()
+    for member in actions.office_staff(office):
+        if member.get_username() == username:
+            return member
+    if username == user.get_username() and user.is_active:
+        return user  # an admin may own it too; priority_action_open checks the right
+    raise ValidationError(gettext("Pengguna %(name)s bukan staf kantor ini.") % {"name": username})

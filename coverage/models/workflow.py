@@ -195,3 +195,46 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.count} ({self.get_status_display()})"
+
+
+class PriorityReason(models.TextChoices):
+    GAP = "gap", _("Kesenjangan terbesar terhadap target")
+    FALLING = "falling", _("Cakupan turun dibanding bulan lalu")
+    OVERDUE = "overdue", _("Laporan terlambat")
+
+
+class PriorityAction(models.Model):
+    """A priority region of a branch's action list, taken up: who owns it, what will be done, where it
+    stands, when to look again. Its outcome is not stored: it is read from the snapshots of ``period``
+    and the month after (``coverage.dashboards.actions``), so a revised figure revises the outcome too."""
+
+    office = models.ForeignKey(
+        "regions.Office", verbose_name=_("kantor"), on_delete=models.CASCADE, related_name="priority_actions"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("wilayah"), on_delete=models.CASCADE, related_name="+")
+    period = models.DateField(_("bulan"), help_text=_("Bulan yang angkanya menjadikan wilayah ini prioritas."))
+    reason = models.CharField(_("alasan"), max_length=10, choices=PriorityReason.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("penanggung jawab"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    plan = models.TextField(_("rencana tindak"))
+    result = models.TextField(_("hasil"), blank=True)
+    review_date = models.DateField(_("tanggal tinjau"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dibuat oleh"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tindak lanjut prioritas")
+        verbose_name_plural = _("tindak lanjut prioritas")
+        ordering = ["status", "review_date", "region__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "region", "period"], name="priorityaction_once_a_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.office} {self.region} {self.period:%Y-%m} ({self.get_status_display()})"

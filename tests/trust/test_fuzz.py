@@ -40,7 +40,8 @@ PARAMETERS = {
     "coverage:boundaries_json": [],
     "coverage:office_dashboard": ["periode", "segmen"],
     "coverage:office_chart_json": ["periode", "segmen"],
-    "coverage:action_list": ["periode", "segmen"],
+    "coverage:action_list": ["periode", "segmen", "action", "priority", "owner", "plan", "review_date",
+                             "priority_action", "status", "result"],
     "coverage:league_table": ["periode", "segmen", "tingkat", "induk", "kanwil", "urut", "kelompok"],
     "coverage:league_table_export": ["periode", "segmen", "tingkat", "induk", "kanwil", "urut", "kelompok"],
     "coverage:scorecard": ["tahun", "segmen", "tingkat", "induk", "kanwil", "kelompok"],
@@ -160,6 +161,7 @@ POSTED = {
     "programs:batch_delete", "inbox_open", "inbox_read_all", "coverage:report_region", "coverage:report_office",
     "coverage:report_subscriptions", "coverage:report_unsubscribe", "programs:commitment_create",
     "programs:commitment_edit", "programs:commitment_delete", "programs:dossier", "coverage:api_counts",
+    "coverage:action_list",
 }  # fmt: skip
 
 
