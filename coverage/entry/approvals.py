@@ -138,6 +138,12 @@ class Approver:
         return any(region.is_within(root) for root in self._roots[step.actor])
 
 
+def may_decide_region(user, region, chains=None) -> bool:
+    """Does the user decide at some level of ``region``'s chain (and so may read its counts' history)?"""
+    approver = Approver(user)
+    return any(approver.may_act(step, region) for step in (chains or chains_load()).chain_for(region))
+
+
 def may_approve(user) -> bool:
     """Has the user a queue at all: admins, verifiers, and whoever acts at a configured level."""
     if user_is_admin(user) or may_act_as_approver(user, APPROVER_VERIFIER):

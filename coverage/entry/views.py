@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..rules import due_date
 from . import selectors
-from .approvals import may_approve
+from .approvals import may_approve, may_decide_region
 from .bpjs import bpjs_batch_apply, bpjs_batch_preview, may_load_bpjs
 from .completeness import completeness_matrix
 from .followups import followup_open, followup_update, followups_for
@@ -362,7 +362,11 @@ def source_discrepancies(request, code):
 def count_history(request, pk):
     count = get_object_or_404(ParticipantCount.objects.select_related("region"), pk=pk)
     user = request.user
-    if not (can_edit_region(user, count.region) or can_verify_region(user, count.region)):
+    if not (
+        can_edit_region(user, count.region)
+        or can_verify_region(user, count.region)
+        or may_decide_region(user, count.region)
+    ):
         raise Http404(_("Data tidak ditemukan."))
     rows = selectors.count_history_rows(count=count)
     return render(request, "coverage/entry/history.html", {"count": count, "rows": rows})

@@ -26,6 +26,7 @@ from tests.factories import MAY
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/verifikasi/"
+QUEUE_QUERIES = 20  # measured: session, user, roles, navigation, then the queue's reads
 GRID = "/entri/35.73/?periode=2025-05"
 
 
@@ -182,8 +183,9 @@ def test_three_levels_with_a_return_at_the_second_and_the_changed_values_shown_o
         ("Verifikator cabang", ApprovalDecision.APPROVED, verifier_malang.pk),
         ("Kanwil Jawa Timur", ApprovalDecision.VERIFIED, kakanwil_jatim.pk),
     ]
-    history = _login(client, operator_kota_malang).get(reverse("coverage:count_history", kwargs={"pk": pu.pk}))
-    assert "Disetujui tingkat Kepala Dinas" in history.content.decode()
+    url = reverse("coverage:count_history", kwargs={"pk": pu.pk})
+    for person in (operator_kota_malang, kadis_kota_malang, kakanwil_jatim):
+        assert "Disetujui tingkat Kepala Dinas" in _login(client, person).get(url).content.decode()
 
 
 def test_a_level_acts_only_on_its_own_regions_and_its_own_turn(
@@ -199,6 +201,7 @@ def test_a_level_acts_only_on_its_own_regions_and_its_own_turn(
     assert [str(m) for m in response.context["messages"]] == ["Pilih data yang akan diverifikasi."]
     with pytest.raises(PermissionDenied):
         participant_counts_verify(counts=[pu], user=kadis_blitar)
+    assert client.get(reverse("coverage:count_history", kwargs={"pk": pu.pk})).status_code == 404
 
     # The verifier may not skip the Kepala Dinas.
     response = _login(client, verifier_malang).post(QUEUE, data, follow=True)
@@ -263,3 +266,23 @@ def test_a_jump_needs_its_note_only_at_the_level_that_verifies(region_tree, oper
     assert {c.status for c in decided} == {EntryStatus.VERIFIED}
     with pytest.raises(ValidationError):
         participant_counts_verify(counts=[pu], user=kadis_kota_malang)  # already verified
+
+
+def test_the_queue_reads_in_a_fixed_number_of_queries_however_many_counts_wait(
+    client, chain, region_tree, operator_kota_malang, kadis_kota_malang, django_assert_max_num_queries
+):
+    """Levels, scope, the changed values and the badges are read set-based: one Kota Malang month or
+    three kecamatan and desa months, the same number of queries."""
+    _submit_kota_malang(operator_kota_malang, region_tree["35.73"])
+    _login(client, kadis_kota_malang)
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        assert len(client.get(QUEUE).context["groups"]) == 1
+    for code in ("35.73.01", "35.73.02", "35.73.01.1001"):
+        for segment, active in (("PU", 20_000), ("BPU", 4_000), ("JAKON", 500)):
+            count = participant_count_save(
+                region=region_tree[code], period=MAY, segment=segment, values={"active": active},
+                user=operator_kota_malang, expected_version=0,
+            )  # fmt: skip
+            participant_counts_submit(counts=[count], user=operator_kota_malang)
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        assert sum(len(g.items) for g in client.get(QUEUE).context["groups"]) == 11
