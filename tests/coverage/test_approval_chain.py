@@ -19,7 +19,7 @@ from coverage.models import (
     EntryStatus,
     ParticipantCount,
 )
-from regions.models import Role, UserRole
+from regions.models import Notification, Role, UserRole
 from tests.conftest import PASSWORD
 from tests.factories import MAY
 
@@ -286,3 +286,19 @@ def test_the_queue_reads_in_a_fixed_number_of_queries_however_many_counts_wait(
             participant_counts_submit(counts=[count], user=operator_kota_malang)
     with django_assert_max_num_queries(QUEUE_QUERIES):
         assert sum(len(g.items) for g in client.get(QUEUE).context["groups"]) == 11
+
+
+def test_each_level_is_told_when_counts_await_it(
+    chain, region_tree, operator_kota_malang, kadis_kota_malang, kadis_blitar, verifier_malang, kakanwil_jatim
+):
+    pu, bpu = _submit_kota_malang(operator_kota_malang, region_tree["35.73"])
+    assert _titles(kadis_kota_malang) == ["Data Mei 2025 diajukan: 35.73"]
+    assert _titles(verifier_malang) == _titles(kakanwil_jatim) == _titles(kadis_blitar) == []
+    participant_counts_verify(counts=[pu, bpu], user=kadis_kota_malang)
+    assert _titles(verifier_malang) == ["Data Mei 2025 menunggu persetujuan Verifikator cabang: 35.73"]
+    participant_counts_verify(counts=[pu, bpu], user=verifier_malang)
+    assert _titles(kakanwil_jatim) == ["Data Mei 2025 menunggu persetujuan Kanwil Jawa Timur: 35.73"]
+
+
+def _titles(user):
+    return list(Notification.objects.filter(user=user).values_list("title", flat=True))
