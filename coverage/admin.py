@@ -19,7 +19,9 @@ from .entry.services import MEASURES, closed_message, participant_count_save
 from .entry.validation import rule_override_save, validation_rules_ensure_defaults
 from .models import (
     APIKey,
+    ApprovalLevel,
     CategoryBand,
+    CountApproval,
     CoverageSettings,
     EffectiveCount,
     FollowUp,
@@ -361,6 +363,35 @@ class PriorityActionAdmin(SimpleHistoryAdmin):
     search_fields = ["region__name", "^region__code", "office__code", "owner__username", "plan"]
     list_select_related = ["region", "office", "owner"]
     raw_id_fields = ["region", "owner", "created_by"]
+
+
+@admin.register(ApprovalLevel)
+class ApprovalLevelAdmin(SimpleHistoryAdmin):
+    """The approval chain: no row = today's single level (the branch verifier verifies). The levels of a
+    province replace the chain without a province there; the last level of a chain verifies."""
+
+    list_display = ["name", "province", "order", "code", "actor", "is_active"]
+    list_editable = ["order", "actor", "is_active"]
+    list_filter = ["is_active", "actor", "province"]
+    list_select_related = ["province"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["province"]
+    ordering = ["province__code", "order"]
+
+
+@admin.register(CountApproval)
+class CountApprovalAdmin(ReadOnlyAdmin):
+    """Decisions taken along the chain: a record, written only by the verification queue."""
+
+    list_display = ["count", "level_name", "decision", "user", "decided_at", "reason"]
+    list_filter = ["decision", "level_name"]
+    search_fields = ["count__region__name", "^count__region__code", "user__username", "reason"]
+    list_select_related = ["count__region", "user"]
+    date_hierarchy = "decided_at"
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ImportBatch)

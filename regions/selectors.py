@@ -101,6 +101,45 @@ def verifiable_roots(user, day=None):
     return roots
 
 
+# Who acts at a level of the approval chain (``coverage.models.ApprovalActor``'s values).
+APPROVER_PEMDA_HEAD, APPROVER_VERIFIER, APPROVER_KANWIL = "pemda_head", "verifier", "kanwil"
+
+
+def approver_roots(user, actor, day=None):
+    """Regions whose subtree the user approves at a level acted by ``actor``: a Pemda head their region,
+    a verifier their branch's territory, a Kanwil (a branch head assigned to a Kantor Wilayah) its
+    branches' territories. Admins are not listed here: they act everywhere (``approver_scope_q``)."""
+    if actor == APPROVER_VERIFIER:
+        return verifiable_roots(user, day)
+    if actor == APPROVER_PEMDA_HEAD:
+        return [r.region for r in user_roles(user) if r.role == Role.PEMDA_HEAD]
+    roots = []
+    if actor == APPROVER_KANWIL:
+        for assignment in user_roles(user):
+            office = assignment.office
+            if assignment.role == Role.BRANCH_HEAD and office and office.kind == OfficeKind.KANWIL:
+                roots.extend(territory_regions(office=office, day=day))
+    return roots
+
+
+def may_act_as_approver(user, actor):
+    """Has the user a role that acts at a level of ``actor`` (whatever the regions)?"""
+    if actor == APPROVER_VERIFIER:
+        return user_has_role(user, Role.VERIFIER)
+    if actor == APPROVER_PEMDA_HEAD:
+        return user_has_role(user, Role.PEMDA_HEAD)
+    return any(r.role == Role.BRANCH_HEAD and r.office and r.office.kind == OfficeKind.KANWIL for r in user_roles(user))
+
+
+def approver_scope_q(user, actor, prefix="region__code", day=None):
+    """The set-based twin of ``approver_roots``: a Q on ``prefix`` (a region code path), or None when the
+    user approves nothing at such a level. Admins: every region."""
+    if user_is_admin(user):
+        return Q()
+    roots = approver_roots(user, actor, day)
+    return _subtrees_q(roots, prefix) if roots else None
+
+
 def bpjs_roots(user, day=None):
     """Regions whose subtree the user may load BPJS-reported counts for: the territory of the offices
     where the user is a verifier or a branch head (a Kanwil's: its branches')."""

@@ -11,6 +11,8 @@ from ucj_dashboard.postgres import tables_analyze
 
 from ..engine import coverage_recompute
 from ..models import (
+    ApprovalActor,
+    ApprovalLevel,
     CategoryBand,
     EntryStatus,
     FundedWorkers,
@@ -96,12 +98,32 @@ def demo_load(*, seed=2025, recompute=True):
     ParticipantCount.objects.bulk_create(counts, batch_size=2000)
     _targets(plans, story)
     _bands(years)
+    _approval_chain()
     # The recompute below plans against these tables: give the planner their new sizes.
     tables_analyze(ParticipantCount, Denominator, TargetValue)
     result = {"counts": len(counts), "denominators": len(denominators), "regencies": len(regions)}
     if recompute:
         result["snapshots"] = coverage_recompute(periods=months).snapshots_written
     return result
+
+
+# Jawa Timur's Pemda counts go through two levels in the demo (docs/ENTRY.md, "Multi-level approval"):
+# Kota Malang's Kepala Dinas (kadis.kotamalang) approves, then the branch verifier verifies. Every other
+# province keeps the default single level. An admin adds the Kanwil's acceptance as a third row.
+DEMO_APPROVAL_PROVINCE = "35"
+DEMO_APPROVAL_CHAIN = [
+    (1, "kadis", "Kepala Dinas", ApprovalActor.PEMDA_HEAD),
+    (2, "cabang", "Verifikator cabang", ApprovalActor.VERIFIER),
+]
+
+
+def _approval_chain():
+    """The demo's chain for Jawa Timur, unless an admin already configured one there."""
+    province = Region.objects.filter(code=DEMO_APPROVAL_PROVINCE).first()
+    if province is None or ApprovalLevel.objects.filter(province=province).exists():
+        return
+    for order, code, name, actor in DEMO_APPROVAL_CHAIN:
+        ApprovalLevel.objects.create(province=province, order=order, code=code, name=name, actor=actor)
 
 
 def _delete_demo_rows(model):

@@ -1,7 +1,8 @@
 """Who is told what in the entry workflow (``regions.notifications``: the inbox, e-mail, webhook).
 
-- counts submitted: the verifiers of the branches serving the region (one message per kab/kota and
-  month, however many cells);
+- counts submitted: whoever decides at the first level of the region's approval chain (by default
+  the verifiers of the branches serving the region), one message per kab/kota and month, however
+  many cells; approved below the last level: whoever decides at the next level;
 - counts returned (with the reason) or verified: whoever entered them and the region's operators;
 - a month closed or reopened (``coverage.engine.signals``): every operator and verifier.
 
@@ -18,11 +19,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from regions.models import Level, NotificationEvent, Role, Territory, UserRole
+from regions.models import Level, NotificationEvent, OfficeKind, Role, Territory, UserRole
 from regions.notifications import notify
+from regions.selectors import APPROVER_KANWIL, APPROVER_PEMDA_HEAD
 from ucj_dashboard.formats import format_period
 
 from ..engine.signals import month_closed, month_reopened
+from .approvals import chains_load, next_step
 
 LANGUAGE = "id"  # messages are stored as written: in the product's first language
 
@@ -46,6 +49,23 @@ def verifiers_of(region, day=None):
     return list(get_user_model().objects.filter(pk__in=roles.values("user_id")))
 
 
+def deciders_of(step, region, day=None):
+    """Who decides at ``step`` (a level of the approval chain) for ``region``."""
+    if step.actor == APPROVER_PEMDA_HEAD:
+        codes = [*region.ancestor_codes, region.code]
+        roles = UserRole.objects.filter(role=Role.PEMDA_HEAD, region__code__in=codes, user__is_active=True)
+    elif step.actor == APPROVER_KANWIL:
+        day = day or date.today()
+        kabkota = Territory.objects.valid_on(day).filter(region__code=_kabkota_code(region))
+        kanwils = kabkota.values("office__parent_id")
+        roles = UserRole.objects.filter(
+            role=Role.BRANCH_HEAD, office__kind=OfficeKind.KANWIL, office_id__in=kanwils, user__is_active=True
+        )
+    else:
+        return verifiers_of(region, day)
+    return list(get_user_model().objects.filter(pk__in=roles.values("user_id")))
+
+
 def operators_of(counts):
     """Whoever entered ``counts`` and the operators assigned to their regions."""
     entered = {count.entered_by_id for count in counts if count.entered_by_id}
@@ -64,17 +84,39 @@ def _groups(counts):
 
 
 def counts_submitted(*, counts, user):
+    chains = chains_load()
     with override(LANGUAGE):
         for (code, period), group in _groups(counts).items():
             params = {"region": group[0].region.name if len(group) == 1 else code, "period": format_period(period),
                       "n": len(group), "user": user.get_full_name() or user.username}  # fmt: skip
+            first = chains.chain_for(group[0].region)[0]
             notify(
-                users=verifiers_of(group[0].region),
+                users=deciders_of(first, group[0].region),
                 event=NotificationEvent.SUBMITTED,
                 title=_("Data %(period)s diajukan: %(region)s") % params,
                 body=_(
                     "%(user)s mengajukan %(n)s angka kepesertaan %(region)s untuk %(period)s. "
                     "Periksa dan verifikasi atau kembalikan di antrean verifikasi."
+                )
+                % params,  # fmt: skip
+                url=reverse("coverage:verification_queue"),
+            )
+
+
+def counts_approved(*, counts, user, chains):
+    """Tell whoever decides at the next level that approved counts await them."""
+    with override(LANGUAGE):
+        for (code, period), group in _groups(counts).items():
+            step = next_step(chains.chain_for(group[0].region), group[0])
+            params = {"region": group[0].region.name if len(group) == 1 else code, "period": format_period(period),
+                      "n": len(group), "user": user.get_full_name() or user.username, "level": step.name}  # fmt: skip
+            notify(
+                users=deciders_of(step, group[0].region),
+                event=NotificationEvent.SUBMITTED,
+                title=_("Data %(period)s menunggu persetujuan %(level)s: %(region)s") % params,
+                body=_(
+                    "%(user)s menyetujui %(n)s angka kepesertaan %(region)s untuk %(period)s. "
+                    "Periksa dan setujui atau kembalikan di antrean verifikasi."
                 )
                 % params,  # fmt: skip
                 url=reverse("coverage:verification_queue"),

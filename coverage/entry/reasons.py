@@ -3,7 +3,8 @@
 ``history_change_reason`` (django-simple-history) holds ``code`` or ``code:parameter``, e.g.
 ``entry.grid``, ``entry.grid_submit``, ``import:mei.csv``, ``import_bpjs:bpjs-mei.csv``,
 ``api:SIPD Kota Malang``, ``verified``,
-``verified_jump:Pendaftaran massal APBD``, ``returned:BPU turun tanpa penjelasan``. The parameter is
+``verified_jump:Pendaftaran massal APBD``, ``approved:Kepala Dinas``,
+``returned:BPU turun tanpa penjelasan``. The parameter is
 what a person typed (a file name, a note, a reason) and is kept as typed. Decisions test the code,
 never a translated word, so a change made in English reads the same as one made in Indonesian.
 Text that is not a known code (rows written before codes, or by other apps) is shown as stored.
@@ -20,6 +21,7 @@ IMPORT_BPJS = "import_bpjs"
 SUBMITTED = "submitted"
 VERIFIED = "verified"
 VERIFIED_JUMP = "verified_jump"
+APPROVED = "approved"
 RETURNED = "returned"
 SUBMIT_SUFFIX = "_submit"
 
@@ -41,6 +43,7 @@ LABELS = {
     SUBMITTED: _("Diajukan"),
     VERIFIED: _("Diverifikasi"),
     VERIFIED_JUMP: _("Diverifikasi; lonjakan dijelaskan: %(param)s"),
+    APPROVED: _("Disetujui tingkat %(param)s"),
     RETURNED: _("Dikembalikan: %(param)s"),
 }
 

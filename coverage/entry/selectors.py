@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from regions.models import Region, Role, UserRole
 from regions.selectors import (
     regions_filter_territory,
-    regions_filter_verifiable,
     territory_regions,
     user_has_role,
     user_is_admin,
@@ -42,6 +41,7 @@ from ..models import (
 )
 from ..rules import ExpectedRange, due_date, expected_range
 from . import validation
+from .approvals import chains_load, changes_since_last_decision, counts_awaiting, in_scope_q, next_step, reached_step
 from .reasons import reason_label
 from .validation import SOURCE_NAMES
 
@@ -136,7 +136,17 @@ def entry_grid_rows(*, region, period) -> list[GridRow]:
         if figure.region_id in rows:
             row = rows[figure.region_id]
             (row.effective if figure.period == period else row.previous)[figure.segment] = figure
+    _mark_approval_levels([c for row in rows.values() for c in row.counts.values()])
     return list(rows.values())
+
+
+def _mark_approval_levels(counts):
+    """Set ``approval_step`` on submitted counts that passed a level of their chain (the grid's badge
+    shows the highest level reached). Reads the chain only when such a count is there."""
+    passed = {c.pk for c in counts if c.status == EntryStatus.SUBMITTED and c.approval_order}
+    chains = chains_load() if passed else None
+    for count in counts:
+        count.approval_step = reached_step(chains.chain_for(count.region), count) if count.pk in passed else None
 
 
 # --- verification -----------------------------------------------------------------------------
@@ -185,6 +195,9 @@ class QueueItem:
     sources: CellSources
     warnings: list
     expected: ExpectedRange | None = None
+    step: object = None  # the approval level the count awaits (``approvals.Step``)
+    reached: object = None  # the highest level it reached, None before the first approval
+    changes: list = field(default_factory=list)  # (label, old, new) since the last decision
 
     @property
     def previous(self):
@@ -202,6 +215,15 @@ class QueueGroup:
     items: list
 
     @property
+    def changed(self):
+        """Values that differ from what the last decision saw, over the group's items."""
+        return sum(len(item.changes) for item in self.items)
+
+    @property
+    def multi_level(self):
+        return any(item.step.level is not None for item in self.items)
+
+    @property
     def key(self):
         return f"{self.region.code}|{self.period:%Y-%m}"
 
@@ -215,11 +237,14 @@ def _group_code(code):
 QUEUE_LIMIT = 2000
 
 
-def _waiting(user, period):
+def _waiting(user, period, chains=None):
+    """Submitted Pemda counts awaiting a level of the approval chain the user acts at, in the user's
+    scope there (``approvals``; with no chain configured: the verifier's territory, as
+    ``regions_filter_verifiable``)."""
     counts = ParticipantCount.objects.filter(source=Source.PEMDA, status=EntryStatus.SUBMITTED)
     if period:
         counts = counts.filter(period=period)
-    return regions_filter_verifiable(user, counts)
+    return counts_awaiting(user, counts, chains)
 
 
 def verification_queue_size(*, user, period=None) -> int:
@@ -228,9 +253,12 @@ def verification_queue_size(*, user, period=None) -> int:
 
 
 def verification_groups(*, user, period=None) -> list[QueueGroup]:
-    """Submitted Pemda counts the user may verify (the oldest ``QUEUE_LIMIT``), grouped by kab/kota and
-    month, each with last month's effective figure and this month's BPJS figure (``EffectiveCount``)."""
-    counts = _waiting(user, period).select_related("region", "entered_by").order_by("period", "region__code", "pk")
+    """Submitted Pemda counts awaiting the user's decision (the oldest ``QUEUE_LIMIT``), grouped by kab/kota
+    and month, each with last month's effective figure and this month's BPJS figure (``EffectiveCount``),
+    the approval level it awaits and what changed since the last decision on it."""
+    chains = chains_load()
+    counts = _waiting(user, period, chains).select_related("region", "entered_by")
+    counts = counts.order_by("period", "region__code", "pk")
     counts = list(counts[:QUEUE_LIMIT])
     figures = {
         (f.region_id, f.period, f.segment): f
@@ -241,6 +269,7 @@ def verification_groups(*, user, period=None) -> list[QueueGroup]:
     }
     warnings = jump_warnings(counts)
     ranges = expected_ranges(counts)
+    changes = changes_since_last_decision(counts)
     groups = {}
     order = {segment: i for i, segment in enumerate(SEGMENTS)}
     heads = {r.code: r for r in Region.objects.filter(code__in={_group_code(c.region.code) for c in counts})}
@@ -252,14 +281,24 @@ def verification_groups(*, user, period=None) -> list[QueueGroup]:
             figures.get((count.region_id, add_months(count.period, -1), count.segment)),
             figures.get((count.region_id, count.period, count.segment)),
         )
+        chain = chains.chain_for(count.region)
         group.items.append(
-            QueueItem(count=count, sources=sources, warnings=warnings.get(count.pk, []), expected=ranges.get(count.pk))
+            QueueItem(
+                count=count,
+                sources=sources,
+                warnings=warnings.get(count.pk, []),
+                expected=ranges.get(count.pk),
+                step=next_step(chain, count),
+                reached=reached_step(chain, count),
+                changes=changes.get(count.pk, []),
+            )
         )
     return sorted(groups.values(), key=lambda g: (g.period, g.region.code))
 
 
 def queue_counts(*, user, group_key):
-    """The submitted counts of one queue group ("35.73|2025-05"), within the user's scope."""
+    """The counts of one queue group ("35.73|2025-05") in the user's scope (a level of their chain the
+    user acts at); the decision checks their status and level."""
     code, _sep, month = group_key.partition("|")
     try:
         year, month = (int(part) for part in month.split("-"))
@@ -271,7 +310,8 @@ def queue_counts(*, user, group_key):
         source=Source.PEMDA,
         period=period,
     )
-    return list(regions_filter_verifiable(user, counts).select_related("region"))
+    condition = in_scope_q(user, chains_load())
+    return [] if condition is None else list(counts.filter(condition).select_related("region"))
 
 
 # --- submission tracker -----------------------------------------------------------------------

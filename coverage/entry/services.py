@@ -59,6 +59,7 @@ UPDATE_FIELDS = [
     "submitted_at",
     "verified_by",
     "verified_at",
+    "approval_order",
 ]
 
 
@@ -376,6 +377,9 @@ def _apply_plan(count, plan, user, now):
         count.return_reason = ""
     if plan.status_before == EntryStatus.VERIFIED and plan.status_after != EntryStatus.VERIFIED:
         count.verified_by, count.verified_at = None, None
+    if plan.values_changed or plan.status_after != plan.status_before:
+        # A new submission, or a correction of one, goes through the approval chain from its first level.
+        count.approval_order = 0
     count.status = plan.status_after
     count.version += 1
     count.updated_at = now

@@ -23,9 +23,19 @@ from ucj_dashboard.params import ParamError
 from ucj_dashboard.spreadsheets import MAX_ROWS, MAX_UPLOAD_BYTES
 
 from ..engine import period_close, period_is_closed, period_reopen
-from ..models import FollowUp, FollowUpStatus, ImportBatch, ImportKind, ImportStatus, ParticipantCount, ReportingPeriod
+from ..models import (
+    EntryStatus,
+    FollowUp,
+    FollowUpStatus,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    ParticipantCount,
+    ReportingPeriod,
+)
 from ..rules import due_date
 from . import selectors
+from .approvals import may_approve, may_decide_region
 from .bpjs import bpjs_batch_apply, bpjs_batch_preview, may_load_bpjs
 from .completeness import completeness_matrix
 from .followups import followup_open, followup_update, followups_for
@@ -99,7 +109,8 @@ def _flash_save(request, result):
 
 @login_required
 def verification_queue(request):
-    _require(user_is_admin(request.user) or user_has_role(request.user, Role.VERIFIER))
+    """The queue of the levels of the approval chain the user decides at (by default: the verifier's)."""
+    _require(may_approve(request.user))
     if request.method == "POST":
         return _verification_decide(request)
     period = params.period(request.GET.get("periode"))
@@ -155,8 +166,18 @@ def _verification_decide(request):
                 c.pk: params.text(request.POST.get(f"note-{c.pk}"), name=f"note-{c.pk}", max_length=REASON_LENGTH)
                 for c in counts
             }
-            participant_counts_verify(counts=counts, user=request.user, notes=notes, expected_versions=versions)
-            messages.success(request, _("%(n)s angka diverifikasi.") % {"n": format_number(len(counts))})
+            decided = participant_counts_verify(
+                counts=counts, user=request.user, notes=notes, expected_versions=versions
+            )
+            verified = sum(1 for count in decided if count.status == EntryStatus.VERIFIED)
+            if verified:
+                messages.success(request, _("%(n)s angka diverifikasi.") % {"n": format_number(verified)})
+            if len(decided) > verified:
+                messages.success(
+                    request,
+                    _("%(n)s angka disetujui dan diteruskan ke tingkat berikutnya.")
+                    % {"n": format_number(len(decided) - verified)},
+                )
     except ValidationError as exc:
         _flash_errors(request, exc)
     return redirect("coverage:verification_queue")
@@ -341,7 +362,11 @@ def source_discrepancies(request, code):
 def count_history(request, pk):
     count = get_object_or_404(ParticipantCount.objects.select_related("region"), pk=pk)
     user = request.user
-    if not (can_edit_region(user, count.region) or can_verify_region(user, count.region)):
+    if not (
+        can_edit_region(user, count.region)
+        or can_verify_region(user, count.region)
+        or may_decide_region(user, count.region)
+    ):
         raise Http404(_("Data tidak ditemukan."))
     rows = selectors.count_history_rows(count=count)
     return render(request, "coverage/entry/history.html", {"count": count, "rows": rows})

@@ -1,15 +1,17 @@
-"""Models of the coverage app, in five modules:
+"""Models of the coverage app, in six modules:
 
 - ``inputs``: participant counts, reporting months, target series and values, category bands;
 - ``snapshots``: what the engine writes (snapshots, their targets) and its outbox;
 - ``workflow``: validation rules and overrides, uploaded files, reminders;
 - ``reports``: report jobs, monthly PDF subscriptions and their deliveries;
-- ``api_keys``: the keys other systems use for the API (docs/API.md).
+- ``api_keys``: the keys other systems use for the API (docs/API.md);
+- ``approvals``: the admins' approval chain and the decisions taken along it (docs/ENTRY.md).
 
 The rules that turn inputs into snapshots are in ``coverage.rules`` and docs/RULES.md.
 """
 
 from .api_keys import APIKey
+from .approvals import ApprovalActor, ApprovalDecision, ApprovalLevel, CountApproval
 from .inputs import (
     COUNTED_STATUSES,
     Category,
@@ -59,6 +61,10 @@ from .workflow import (
 
 __all__ = [
     "APIKey",
+    "ApprovalActor",
+    "ApprovalDecision",
+    "ApprovalLevel",
+    "CountApproval",
     "COUNTED_STATUSES",
     "FIXED_RULES",
     "OVERRIDABLE_RULES",

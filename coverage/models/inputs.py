@@ -73,6 +73,9 @@ class ParticipantCount(models.Model):
         related_name="+",
     )
     verified_at = models.DateTimeField(_("diverifikasi pada"), null=True, blank=True)
+    # The order of the highest approval level this submission reached (0 = none yet); the chain is
+    # coverage.models.approvals. A database default: the BPJS upsert and the bulk loaders insert raw.
+    approval_order = models.PositiveSmallIntegerField(_("tingkat persetujuan tercapai"), default=0, db_default=0)
     history = HistoricalRecords()
 
     class Meta:

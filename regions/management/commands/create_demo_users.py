@@ -16,6 +16,8 @@ DEMO_USERS = [
     ("operator.kabmalang", "Operator Disnaker Kabupaten Malang", Role.OPERATOR, "35.07", None),
     ("operator.blitar", "Operator Disnaker Kabupaten Blitar", Role.OPERATOR, "35.05", None),
     ("walikota.malang", "Wali Kota Malang", Role.PEMDA_HEAD, "35.73", None),
+    # The first level of Jawa Timur's demo approval chain (coverage/demo/load.py).
+    ("kadis.kotamalang", "Kepala Dinas Tenaga Kerja Kota Malang", Role.PEMDA_HEAD, "35.73", None),
 ]
 
 
