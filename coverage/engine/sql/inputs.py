@@ -22,7 +22,7 @@ MEASURES = "pu BIGINT, bpu BIGINT, jakon BIGINT, pmi BIGINT, registered BIGINT, 
 class InputsMixin:
     TEMP_TABLES = ["ucj_periods", "ucj_delta_months", "ucj_affected", "ucj_leaves", "ucj_extra", "ucj_rep",
                    "ucj_kids", "ucj_units", "ucj_funded", "ucj_denom", "ucj_bands", "ucj_child", "ucj_out",
-                   "ucj_prior", "ucj_match", "ucj_ranked", "ucj_prior_rows", "ucj_final"]  # fmt: skip
+                   "ucj_prior", "ucj_match", "ucj_prior_rows", "ucj_final"]  # fmt: skip
 
     def _drop_temp_tables(self):
         for table in self.TEMP_TABLES:
@@ -206,7 +206,7 @@ class InputsMixin:
             "lapsed, provisional, as_of) SELECT region_id, period, level, leafsum, pu, bpu, jakon, pmi, registered, "
             "new_total, lapsed, provisional, as_of FROM ucj_extra"
         )
-        self.analyze("ucj_rep")
+        self.analyze("ucj_rep", ["region_id", "period", "level", "leafsum"])
 
     def _fill_funded(self):
         """Funded workers per region and month of the run (a desa's count in its kecamatan)."""

@@ -114,7 +114,7 @@ class WritesMixin:
             ) x
             """
         )
-        self.analyze("ucj_out")
+        self.analyze("ucj_out", ["subject_id", "period", "parent_id", "is_carried"])
 
     def _merge(self, *, subject, level=None, table="ucj_out", complete=False):
         """Write ``table`` into the snapshots, touching only rows whose figures changed.
@@ -233,39 +233,44 @@ class WritesMixin:
         """Ranks and changes of ucj_out's rows computed in temporary tables (``ucj_final``), so the merge
         writes each snapshot once. For runs that hold every subject of the level (whole months, and
         the offices always). The rows compared with: this run's (ranked) rows, else the current
-        snapshots of the months compared with."""
-        self.sql("DROP TABLE IF EXISTS ucj_ranked")
-        self.sql(
-            f"CREATE TEMP TABLE ucj_ranked AS SELECT o.*, {rank_sql('o', parent='o.parent_id', level='o.level')} "
-            "FROM ucj_out o"
-        )
+        snapshots of the months compared with.
+
+        The ranks are computed once, into the narrow table of the figures changes are computed from
+        (``ucj_prior_rows``: keys, coverage, participants, ranks); the wide rows are read and written
+        once, by the join that adds ranks and changes to them."""
         compared = sorted(
             {m for p in self.periods for m in (add_months(p, -1), add_months(p, -12))} - set(self.periods)
         )
         level_clause = f"level = {int(level)}" if level is not None else "level >= 11"
-        prior = f"SELECT subject_id AS subject, period, {', '.join(PRIOR_COLUMNS)} FROM ucj_ranked"
+        figures = [c for c in PRIOR_COLUMNS if c not in RANK_COLUMNS]
+        prior = (
+            f"SELECT o.subject_id AS subject, o.period, {', '.join(f'o.{c}' for c in figures)}, "
+            f"{rank_sql('o', parent='o.parent_id', level='o.level')} FROM ucj_out o"
+        )
         if compared:
             months = ", ".join(f"'{m.isoformat()}'" for m in compared)
             prior += (
-                f" UNION ALL SELECT {subject}_id, period, {', '.join(PRIOR_COLUMNS)} FROM coverage_snapshot "
+                f" UNION ALL SELECT {subject}_id, period, {', '.join(figures + RANK_COLUMNS)} FROM coverage_snapshot "
                 f"WHERE {subject}_id IS NOT NULL AND is_current AND {level_clause} AND period IN ({months})"
             )
         self.sql("DROP TABLE IF EXISTS ucj_prior_rows")
         self.sql(f"CREATE TEMP TABLE ucj_prior_rows AS {prior}")
-        self.sql("CREATE INDEX ucj_prior_rows_key ON ucj_prior_rows (subject, period)")
-        self.analyze("ucj_prior_rows")
+        if not self.pg:  # SQLite joins by nested loops: it needs the index (PostgreSQL hashes)
+            self.sql("CREATE INDEX ucj_prior_rows_key ON ucj_prior_rows (subject, period)")
+        self.analyze("ucj_prior_rows", ["subject", "period"])
         self.sql("DROP TABLE IF EXISTS ucj_final")
         self.sql(
             f"""
             CREATE TEMP TABLE ucj_final AS
-            SELECT o.*, {delta_sql("o")}
-            FROM ucj_ranked o
+            SELECT o.*, {", ".join(f"own.{c}" for c in RANK_COLUMNS)}, {delta_sql("o")}
+            FROM ucj_out o
             JOIN ucj_periods p ON p.period = o.period
+            JOIN ucj_prior_rows own ON own.subject = o.subject_id AND own.period = o.period
             LEFT JOIN ucj_prior_rows pm ON pm.subject = o.subject_id AND pm.period = p.prev_month
             LEFT JOIN ucj_prior_rows py ON py.subject = o.subject_id AND py.period = p.prev_year
             """
         )
-        self.analyze("ucj_final")
+        self.analyze("ucj_final", ["subject_id", "period"])
         if subject == "region":
             self.ranks_changed += 1  # every region of the level: national ranks may have moved anywhere
 

@@ -33,7 +33,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cursor:
             Snapshot.objects.all().delete()
-            cursor.execute("TRUNCATE coverage_participantcount, coverage_historicalparticipantcount")
+            # Follow-ups hang on counts: the synthetic counts' follow-ups go with them.
+            cursor.execute("TRUNCATE coverage_followup, coverage_participantcount, coverage_historicalparticipantcount")
             cursor.execute("DELETE FROM regions_denominator WHERE note = %s", [SYNTHETIC])
             # Foreign-key triggers are skipped for this bulk load only (the rows reference real regions).
             # Rows are written month by month, the order in which real figures arrive, so a month's rows
