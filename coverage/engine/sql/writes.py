@@ -101,11 +101,7 @@ class WritesMixin:
             f"""
             INSERT INTO ucj_out ({base}, coverage_total, coverage_pu, coverage_bpu, category)
             SELECT {", ".join(f"x.{c}" for c in OUT_BASE)}, x.coverage_total, x.coverage_pu, x.coverage_bpu,
-                   CASE WHEN x.coverage_total IS NULL THEN '' ELSE COALESCE((
-                        SELECT b.category FROM ucj_bands b
-                        WHERE b.year = x.year AND x.coverage_total >= b.lo
-                          AND (b.hi IS NULL OR x.coverage_total < b.hi)
-                        ORDER BY b.lo DESC LIMIT 1), '') END
+                   {self.category_sql}
             FROM (
                 SELECT w.*, {pct.format(n="active_total", d="workers_total")} AS coverage_total,
                        {pct.format(n="active_pu", d="workers_pu")} AS coverage_pu,
