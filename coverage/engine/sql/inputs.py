@@ -27,7 +27,7 @@ def _double(value):
 class InputsMixin:
     TEMP_TABLES = ["ucj_periods", "ucj_delta_months", "ucj_affected", "ucj_leaves", "ucj_extra", "ucj_rep",
                    "ucj_kids", "ucj_units", "ucj_funded", "ucj_denom", "ucj_bands", "ucj_child", "ucj_out",
-                   "ucj_prior", "ucj_match", "ucj_prior_rows", "ucj_final"]  # fmt: skip
+                   "ucj_prior", "ucj_match", "ucj_prior_rows", "ucj_changes", "ucj_final"]  # fmt: skip
 
     def _drop_temp_tables(self):
         for table in self.TEMP_TABLES:

@@ -238,7 +238,8 @@ class WritesMixin:
             {m for p in self.periods for m in (add_months(p, -1), add_months(p, -12))} - set(self.periods)
         )
         level_clause = f"level = {int(level)}" if level is not None else "level >= 11"
-        figures = [c for c in PRIOR_COLUMNS if c not in RANK_COLUMNS]
+        # is_carried: the changes of this run's rows are computed from these narrow rows too.
+        figures = [c for c in PRIOR_COLUMNS if c not in RANK_COLUMNS] + ["is_carried"]
         prior = (
             f"SELECT o.subject_id AS subject, o.period, {', '.join(f'o.{c}' for c in figures)}, "
             f"{rank_sql('o', parent='o.parent_id', level='o.level')} FROM ucj_out o"
@@ -254,16 +255,27 @@ class WritesMixin:
         if not self.pg:  # SQLite joins by nested loops: it needs the index (PostgreSQL hashes)
             self.sql("CREATE INDEX ucj_prior_rows_key ON ucj_prior_rows (subject, period)")
         self.analyze("ucj_prior_rows", ["subject", "period"])
+        # Ranks and changes of this run's rows (the months of the run), joined among narrow rows; the
+        # wide rows are then joined once, by key. (Joined to the wide rows, the comparisons hashed
+        # ~40-column rows three times: 14.7 s of a full recompute under load.)
+        self.sql("DROP TABLE IF EXISTS ucj_changes")
+        self.sql(
+            f"""
+            CREATE TEMP TABLE ucj_changes AS
+            SELECT own.subject, own.period, {", ".join(f"own.{c}" for c in RANK_COLUMNS)}, {delta_sql("own")}
+            FROM ucj_prior_rows own
+            JOIN ucj_periods p ON p.period = own.period
+            LEFT JOIN ucj_prior_rows pm ON pm.subject = own.subject AND pm.period = p.prev_month
+            LEFT JOIN ucj_prior_rows py ON py.subject = own.subject AND py.period = p.prev_year
+            """
+        )
+        self.analyze("ucj_changes", ["subject", "period"])
         self.sql("DROP TABLE IF EXISTS ucj_final")
         self.sql(
             f"""
             CREATE TEMP TABLE ucj_final AS
-            SELECT o.*, {", ".join(f"own.{c}" for c in RANK_COLUMNS)}, {delta_sql("o")}
-            FROM ucj_out o
-            JOIN ucj_periods p ON p.period = o.period
-            JOIN ucj_prior_rows own ON own.subject = o.subject_id AND own.period = o.period
-            LEFT JOIN ucj_prior_rows pm ON pm.subject = o.subject_id AND pm.period = p.prev_month
-            LEFT JOIN ucj_prior_rows py ON py.subject = o.subject_id AND py.period = p.prev_year
+            SELECT o.*, {", ".join(f"c.{name}" for name in RANK_COLUMNS + DELTA_COLUMNS)}
+            FROM ucj_out o JOIN ucj_changes c ON c.subject = o.subject_id AND c.period = o.period
             """
         )
         self.analyze("ucj_final", ["subject_id", "period"])
