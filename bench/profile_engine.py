@@ -32,6 +32,7 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--month", help="Profile the recompute of one month (YYYY-MM) instead of a full one.")
     parser.add_argument("--explain", type=float, default=0, help="EXPLAIN ANALYZE statements slower than this.")
+    parser.add_argument("--only", default="", help="With --explain: only statements that contain this text.")
     args = parser.parse_args()
     os.environ.update(environment(args.database_url))
     import django
@@ -60,7 +61,8 @@ def main():
     def sql(self, statement, params=None):
         text = " ".join(statement.split())
         plan = []
-        if explain_over and text.startswith(("INSERT INTO coverage_snapshot ", "UPDATE coverage_snapshot ")):
+        wanted = explain_over and args.only in text
+        if wanted and text.startswith(("INSERT INTO coverage_snapshot ", "UPDATE coverage_snapshot ")):
             # Writes to the snapshots are explained first (rolled back), then run: run twice, the
             # second would meet the first's rows.
             plan = explain(self.cursor, statement, params, text)
@@ -70,7 +72,7 @@ def main():
         rows = self.cursor.rowcount
         timings.append((elapsed, text))
         print(f"{elapsed:8.3f} s {rows:>9} {text[:110]}", flush=True)
-        if explain_over and elapsed >= explain_over:
+        if wanted and elapsed >= explain_over:
             if not plan and not text.startswith(("ANALYZE", "DROP", "SET")):
                 plan = explain(self.cursor, statement, params, text)
             for line in plan:
