@@ -19,10 +19,15 @@ from ...models import EntryStatus
 MEASURES = "pu BIGINT, bpu BIGINT, jakon BIGINT, pmi BIGINT, registered BIGINT, new_total BIGINT, lapsed BIGINT"
 
 
+def _double(value):
+    """A double as an exact SQL literal (``repr`` of a float round-trips)."""
+    return f"CAST('{float(value)!r}' AS DOUBLE PRECISION)"
+
+
 class InputsMixin:
     TEMP_TABLES = ["ucj_periods", "ucj_delta_months", "ucj_affected", "ucj_leaves", "ucj_extra", "ucj_rep",
                    "ucj_kids", "ucj_units", "ucj_funded", "ucj_denom", "ucj_bands", "ucj_child", "ucj_out",
-                   "ucj_prior", "ucj_match", "ucj_ranked", "ucj_prior_rows", "ucj_final"]  # fmt: skip
+                   "ucj_prior", "ucj_match", "ucj_prior_rows", "ucj_changes", "ucj_final"]  # fmt: skip
 
     def _drop_temp_tables(self):
         for table in self.TEMP_TABLES:
@@ -206,7 +211,7 @@ class InputsMixin:
             "lapsed, provisional, as_of) SELECT region_id, period, level, leafsum, pu, bpu, jakon, pmi, registered, "
             "new_total, lapsed, provisional, as_of FROM ucj_extra"
         )
-        self.analyze("ucj_rep")
+        self.analyze("ucj_rep", ["region_id", "period", "level", "leafsum"])
 
     def _fill_funded(self):
         """Funded workers per region and month of the run (a desa's count in its kecamatan)."""
@@ -250,3 +255,22 @@ class InputsMixin:
               ON b.year = (SELECT MAX(b2.year) FROM coverage_categoryband b2 WHERE b2.year <= y.year)
             """
         )
+        self.category_sql = self._category_case()
+
+    def _category_case(self):
+        """The bands as one CASE expression over a row's ``x.year`` and ``x.coverage_total``: the band
+        with the highest lower bound that holds the coverage, else ''. The same rule as a lookup in
+        ucj_bands per row, without a subquery per row (one per snapshot written, 471,180 at national
+        scale). The bounds are the table's own doubles written back exactly (``repr`` round-trips)."""
+        self.cursor.execute("SELECT year, category, lo, hi FROM ucj_bands ORDER BY year, lo DESC")
+        years = {}
+        for year, category, lo, hi in self.cursor.fetchall():
+            holds = f"x.coverage_total >= {_double(lo)}"
+            if hi is not None:
+                holds += f" AND x.coverage_total < {_double(hi)}"
+            label = str(category).replace("'", "''")
+            years.setdefault(int(year), []).append(f"WHEN {holds} THEN '{label}'")
+        if not years:
+            return "''"
+        by_year = " ".join(f"WHEN {year} THEN CASE {' '.join(bands)} END" for year, bands in years.items())
+        return f"CASE WHEN x.coverage_total IS NULL THEN '' ELSE COALESCE(CASE x.year {by_year} END, '') END"

@@ -18,51 +18,49 @@ OWN, CHILDREN, TERRITORY = DenominatorBasis.OWN.value, DenominatorBasis.CHILDREN
 
 
 class LevelsMixin:
-    def _fill_children(self, level):
-        """Sums of the children: desa counts (from the first pass) for a kecamatan, else the current
-        snapshots of the level below, written just before (carried ones included)."""
-        self.sql("DELETE FROM ucj_child")
+    def _children(self, level):
+        """Sums of the children, as a table or a subquery: desa counts (from the first pass) for a
+        kecamatan, read in place (a copy of 437,100 rows would cost a pass of its own), else the
+        current snapshots of the level below, written just before (carried ones included)."""
         if level == Level.DISTRICT:
-            self.sql(
-                """
-                INSERT INTO ucj_child (region_id, period, pu, bpu, jakon, pmi, funded, registered, new_total, lapsed,
-                                       provisional, as_of, n_reported, n_carried, units_reported, units_carried,
-                                       n_wt, n_wpu, n_wbpu)
-                SELECT region_id, period, pu, bpu, jakon, pmi, NULL, registered, new_total, lapsed, provisional,
-                       as_of, 1, 0, 0, 0, 0, 0, 0
+            return """(
+                SELECT region_id, period, pu, bpu, jakon, pmi, CAST(NULL AS BIGINT) AS funded, registered, new_total,
+                       lapsed, provisional, as_of, 1 AS n_reported, 0 AS n_carried, CAST(NULL AS DATE) AS carried_from,
+                       0 AS units_reported, 0 AS units_carried, 0 AS n_wt, 0 AS n_wpu, 0 AS n_wbpu,
+                       CAST(NULL AS BIGINT) AS wt, CAST(NULL AS BIGINT) AS wpu, CAST(NULL AS BIGINT) AS wbpu
                 FROM ucj_rep WHERE leafsum = 1
-                """
-            )
-        else:
-            self.sql(
-                f"""
-                INSERT INTO ucj_child (region_id, period, pu, bpu, jakon, pmi, funded, registered, new_total, lapsed,
-                                       provisional, as_of, n_reported, n_carried, carried_from, units_reported,
-                                       units_carried, n_wt, n_wpu, n_wbpu, wt, wpu, wbpu)
-                SELECT s.parent_region_id, s.period,
-                       SUM(s.active_pu), SUM(s.active_bpu - COALESCE(s.active_funded, 0)), SUM(s.active_jakon),
-                       SUM(s.active_pmi), SUM(s.active_funded), SUM(s.registered_total), SUM(s.new_total),
-                       SUM(s.lapsed_total), MAX(CASE WHEN s.is_provisional THEN 1 ELSE 0 END), MAX(s.data_as_of),
-                       SUM(CASE WHEN s.is_carried THEN 0 ELSE 1 END), SUM(CASE WHEN s.is_carried THEN 1 ELSE 0 END),
-                       MIN(s.carried_from), SUM(s.units_reported), SUM(s.units_carried),
-                       COUNT(s.workers_total), COUNT(s.workers_pu), COUNT(s.workers_bpu),
-                       SUM(s.workers_total), SUM(s.workers_pu), SUM(s.workers_bpu)
-                FROM coverage_snapshot s
-                WHERE s.level = {int(level) + 1} AND s.is_current AND s.region_id IS NOT NULL
-                  AND s.active_total IS NOT NULL AND s.period IN ({self.period_list})
-                  {self._region_filter("s.parent_region_id")}
-                GROUP BY s.parent_region_id, s.period
-                """
-            )
-        self.analyze("ucj_child")
+            )"""
+        self.clear("ucj_child")
+        self.sql(
+            f"""
+            INSERT INTO ucj_child (region_id, period, pu, bpu, jakon, pmi, funded, registered, new_total, lapsed,
+                                   provisional, as_of, n_reported, n_carried, carried_from, units_reported,
+                                   units_carried, n_wt, n_wpu, n_wbpu, wt, wpu, wbpu)
+            SELECT s.parent_region_id, s.period,
+                   SUM(s.active_pu), SUM(s.active_bpu - COALESCE(s.active_funded, 0)), SUM(s.active_jakon),
+                   SUM(s.active_pmi), SUM(s.active_funded), SUM(s.registered_total), SUM(s.new_total),
+                   SUM(s.lapsed_total), MAX(CASE WHEN s.is_provisional THEN 1 ELSE 0 END), MAX(s.data_as_of),
+                   SUM(CASE WHEN s.is_carried THEN 0 ELSE 1 END), SUM(CASE WHEN s.is_carried THEN 1 ELSE 0 END),
+                   MIN(s.carried_from), SUM(s.units_reported), SUM(s.units_carried),
+                   COUNT(s.workers_total), COUNT(s.workers_pu), COUNT(s.workers_bpu),
+                   SUM(s.workers_total), SUM(s.workers_pu), SUM(s.workers_bpu)
+            FROM coverage_snapshot s
+            WHERE s.level = {int(level) + 1} AND s.is_current AND s.region_id IS NOT NULL
+              AND s.active_total IS NOT NULL AND s.period IN ({self.period_list})
+              {self._region_filter("s.parent_region_id")}
+            GROUP BY s.parent_region_id, s.period
+            """
+        )
+        self.analyze("ucj_child", ["region_id", "period"])
+        return "ucj_child"
 
     def _compute_region_level(self, level):
         """Values of one level: own reported figures, else the sum of the children's snapshots."""
-        self._fill_children(level)
-        self.sql("DELETE FROM ucj_out")
+        children = self._children(level)
+        self.clear("ucj_out")
         keys = (
             f"SELECT rr.region_id, rr.period FROM ucj_rep rr WHERE rr.level = {int(level)} AND rr.leafsum = 0 "
-            "UNION SELECT c0.region_id, c0.period FROM ucj_child c0"
+            f"UNION SELECT c0.region_id, c0.period FROM {children} c0"
         )
         # A region's denominator: its own, else its children's sum when every child has one.
         denominator = "COALESCE(d.{own}, CASE WHEN ch.{n} = kids.n THEN ch.{sum} END)"
@@ -108,7 +106,7 @@ class LevelsMixin:
             JOIN ucj_periods p ON p.period = k.period
             LEFT JOIN ucj_rep rep ON rep.level = {int(level)} AND rep.leafsum = 0 AND rep.region_id = k.region_id
                                  AND rep.period = k.period
-            LEFT JOIN ucj_child ch ON ch.region_id = k.region_id AND ch.period = k.period
+            LEFT JOIN {children} ch ON ch.region_id = k.region_id AND ch.period = k.period
             LEFT JOIN ucj_kids kids ON kids.region_id = k.region_id
             LEFT JOIN ucj_units u ON u.region_id = k.region_id
             LEFT JOIN ucj_funded f ON f.region_id = k.region_id AND f.period = k.period
@@ -150,15 +148,18 @@ class LevelsMixin:
         if self.regions is not None and not self._missing_at(level):
             return  # every affected region of this level has a figure in every month of the run
         scope = self._region_filter("s.region_id")
+        # Only the regions that lack a figure in a month of the run can carry one: a region with a row
+        # in ucj_out for every month of the run (nearly all, in a full run) needs no earlier figure.
         self.sql("DROP TABLE IF EXISTS ucj_prior")
         self.sql(
             f"""
             CREATE TEMP TABLE ucj_prior AS
+            WITH complete AS (SELECT subject_id FROM ucj_out GROUP BY subject_id HAVING COUNT(*) = {len(self.periods)})
             SELECT o.subject_id AS region_id, o.period, o.parent_id, o.active_pu AS pu,
                    o.active_bpu - COALESCE(o.active_funded, 0) AS bpu, o.active_jakon AS jakon, o.active_pmi AS pmi,
                    o.registered_total AS registered, o.workers_total, o.workers_pu, o.workers_bpu,
                    o.denominator_source, o.denominator_basis, o.data_as_of
-            FROM ucj_out o WHERE NOT o.is_carried
+            FROM ucj_out o WHERE NOT o.is_carried AND o.subject_id NOT IN (SELECT subject_id FROM complete)
             UNION ALL
             SELECT s.region_id, s.period, s.parent_region_id, s.active_pu,
                    s.active_bpu - COALESCE(s.active_funded, 0), s.active_jakon, s.active_pmi,
@@ -169,9 +170,10 @@ class LevelsMixin:
               AND s.active_total IS NOT NULL AND s.period NOT IN ({self.period_list})
               AND s.period >= (SELECT MIN(carry_from) FROM ucj_periods)
               AND s.period < (SELECT MAX(period) FROM ucj_periods) {scope}
+              AND s.region_id NOT IN (SELECT subject_id FROM complete)
             """
         )
-        self.analyze("ucj_prior")
+        self.analyze("ucj_prior", ["region_id", "period"])
         if level >= Level.REGENCY:
             units = "1 AS units_expected, 0 AS units_reported, 1 AS units_carried"
         else:
@@ -217,7 +219,7 @@ class LevelsMixin:
 
         Every kab/kota of the territory is expected to report; an office has a figure once one of
         them has one (reported or carried)."""
-        self.sql("DELETE FROM ucj_out")
+        self.clear("ucj_out")
         for kind, level, office_join in (
             (OfficeKind.BRANCH, SubjectLevel.BRANCH, "o.id = t.office_id"),
             (OfficeKind.KANWIL, SubjectLevel.KANWIL, "o.id = br.parent_id"),

@@ -101,11 +101,7 @@ class WritesMixin:
             f"""
             INSERT INTO ucj_out ({base}, coverage_total, coverage_pu, coverage_bpu, category)
             SELECT {", ".join(f"x.{c}" for c in OUT_BASE)}, x.coverage_total, x.coverage_pu, x.coverage_bpu,
-                   CASE WHEN x.coverage_total IS NULL THEN '' ELSE COALESCE((
-                        SELECT b.category FROM ucj_bands b
-                        WHERE b.year = x.year AND x.coverage_total >= b.lo
-                          AND (b.hi IS NULL OR x.coverage_total < b.hi)
-                        ORDER BY b.lo DESC LIMIT 1), '') END
+                   {self.category_sql}
             FROM (
                 SELECT w.*, {pct.format(n="active_total", d="workers_total")} AS coverage_total,
                        {pct.format(n="active_pu", d="workers_pu")} AS coverage_pu,
@@ -114,7 +110,7 @@ class WritesMixin:
             ) x
             """
         )
-        self.analyze("ucj_out")
+        self.analyze("ucj_out", ["subject_id", "period", "parent_id", "is_carried"])
 
     def _merge(self, *, subject, level=None, table="ucj_out", complete=False):
         """Write ``table`` into the snapshots, touching only rows whose figures changed.
@@ -233,39 +229,56 @@ class WritesMixin:
         """Ranks and changes of ucj_out's rows computed in temporary tables (``ucj_final``), so the merge
         writes each snapshot once. For runs that hold every subject of the level (whole months, and
         the offices always). The rows compared with: this run's (ranked) rows, else the current
-        snapshots of the months compared with."""
-        self.sql("DROP TABLE IF EXISTS ucj_ranked")
-        self.sql(
-            f"CREATE TEMP TABLE ucj_ranked AS SELECT o.*, {rank_sql('o', parent='o.parent_id', level='o.level')} "
-            "FROM ucj_out o"
-        )
+        snapshots of the months compared with.
+
+        The ranks are computed once, into the narrow table of the figures changes are computed from
+        (``ucj_prior_rows``: keys, coverage, participants, ranks); the wide rows are read and written
+        once, by the join that adds ranks and changes to them."""
         compared = sorted(
             {m for p in self.periods for m in (add_months(p, -1), add_months(p, -12))} - set(self.periods)
         )
         level_clause = f"level = {int(level)}" if level is not None else "level >= 11"
-        prior = f"SELECT subject_id AS subject, period, {', '.join(PRIOR_COLUMNS)} FROM ucj_ranked"
+        # is_carried: the changes of this run's rows are computed from these narrow rows too.
+        figures = [c for c in PRIOR_COLUMNS if c not in RANK_COLUMNS] + ["is_carried"]
+        prior = (
+            f"SELECT o.subject_id AS subject, o.period, {', '.join(f'o.{c}' for c in figures)}, "
+            f"{rank_sql('o', parent='o.parent_id', level='o.level')} FROM ucj_out o"
+        )
         if compared:
             months = ", ".join(f"'{m.isoformat()}'" for m in compared)
             prior += (
-                f" UNION ALL SELECT {subject}_id, period, {', '.join(PRIOR_COLUMNS)} FROM coverage_snapshot "
+                f" UNION ALL SELECT {subject}_id, period, {', '.join(figures + RANK_COLUMNS)} FROM coverage_snapshot "
                 f"WHERE {subject}_id IS NOT NULL AND is_current AND {level_clause} AND period IN ({months})"
             )
         self.sql("DROP TABLE IF EXISTS ucj_prior_rows")
         self.sql(f"CREATE TEMP TABLE ucj_prior_rows AS {prior}")
-        self.sql("CREATE INDEX ucj_prior_rows_key ON ucj_prior_rows (subject, period)")
-        self.analyze("ucj_prior_rows")
+        if not self.pg:  # SQLite joins by nested loops: it needs the index (PostgreSQL hashes)
+            self.sql("CREATE INDEX ucj_prior_rows_key ON ucj_prior_rows (subject, period)")
+        self.analyze("ucj_prior_rows", ["subject", "period"])
+        # Ranks and changes of this run's rows (the months of the run), joined among narrow rows; the
+        # wide rows are then joined once, by key. (Joined to the wide rows, the comparisons hashed
+        # ~40-column rows three times: 14.7 s of a full recompute under load.)
+        self.sql("DROP TABLE IF EXISTS ucj_changes")
+        self.sql(
+            f"""
+            CREATE TEMP TABLE ucj_changes AS
+            SELECT own.subject, own.period, {", ".join(f"own.{c}" for c in RANK_COLUMNS)}, {delta_sql("own")}
+            FROM ucj_prior_rows own
+            JOIN ucj_periods p ON p.period = own.period
+            LEFT JOIN ucj_prior_rows pm ON pm.subject = own.subject AND pm.period = p.prev_month
+            LEFT JOIN ucj_prior_rows py ON py.subject = own.subject AND py.period = p.prev_year
+            """
+        )
+        self.analyze("ucj_changes", ["subject", "period"])
         self.sql("DROP TABLE IF EXISTS ucj_final")
         self.sql(
             f"""
             CREATE TEMP TABLE ucj_final AS
-            SELECT o.*, {delta_sql("o")}
-            FROM ucj_ranked o
-            JOIN ucj_periods p ON p.period = o.period
-            LEFT JOIN ucj_prior_rows pm ON pm.subject = o.subject_id AND pm.period = p.prev_month
-            LEFT JOIN ucj_prior_rows py ON py.subject = o.subject_id AND py.period = p.prev_year
+            SELECT o.*, {", ".join(f"c.{name}" for name in RANK_COLUMNS + DELTA_COLUMNS)}
+            FROM ucj_out o JOIN ucj_changes c ON c.subject = o.subject_id AND c.period = o.period
             """
         )
-        self.analyze("ucj_final")
+        self.analyze("ucj_final", ["subject_id", "period"])
         if subject == "region":
             self.ranks_changed += 1  # every region of the level: national ranks may have moved anywhere
 
