@@ -110,7 +110,9 @@ class OfficeOut(Schema):
     name: str
     kind: str = Field(description="kanwil atau cabang")
     parent_code: str | None
-    territories: list[str] = Field(description="Kode kab/kota wilayah kerja cabang (hari ini).")
+    territories: list[str] = Field(
+        description="Kode kab/kota wilayah kerja hari ini (Kanwil: gabungan wilayah kerja cabangnya)."
+    )
 
 
 class OfficeList(Schema):
