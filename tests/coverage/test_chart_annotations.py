@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 
 from coverage.dashboards.annotations import VERIFIED_JUMP_REASON
-from coverage.dashboards.charts import trend_figure
+from coverage.dashboards.charts import OKABE_ITO, trend_figure
 from coverage.entry import reasons
 from coverage.entry.verification import participant_counts_verify
 from coverage.models import ParticipantCount
+from coverage.reports.svg import figure_svg
 from programs.models import BatchStatus, FundingScheme, Package, WorkerCategory
 from programs.services import funded_batch_create, programs_seed
 
@@ -91,3 +92,11 @@ def test_a_month_with_many_notes_lists_four_and_counts_the_rest():
         "Lonjakan dijelaskan: Kab 4: catatan 4",
         "Lonjakan dijelaskan: dan 2 catatan lain",
     ]
+
+
+def test_the_printed_trend_draws_the_notes_marks_in_their_colours():
+    rows = [{"period": m, "coverage_total": value, "targets": []} for m, value in ((APRIL, 30.0), (JUNE, 32.44))]
+    notes = [{"period": JUNE, "kind": "jump", "region_code": "35.73", "region_name": "Kota Malang", "text": "APBD"}]
+    svg = figure_svg(trend_figure(rows, title="Tren", annotations=notes))
+    assert "Lonjakan dijelaskan" in svg  # in the legend
+    assert f'r="4" fill="{OKABE_ITO["vermillion"]}"' in svg
