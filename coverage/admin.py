@@ -1,11 +1,14 @@
 """Admin of the coverage inputs. Saves go through the services so no rule is skipped."""
 
+import secrets
 from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -469,11 +472,37 @@ class ReportJobAdmin(admin.ModelAdmin):
 
 # --- API keys ---
 
+# How long a used add form stays recognised (a day: longer than anyone keeps the page open).
+FORM_TOKEN_SECONDS = 24 * 60 * 60
+
+
+def _new_form_token():
+    return secrets.token_urlsafe(16)
+
+
+class APIKeyForm(forms.ModelForm):
+    # One token per rendered add form: the POST that makes a key uses it up, so the same form posted
+    # again (a refresh of the "key created" page, back then forward) makes no second key.
+    form_token = forms.CharField(widget=forms.HiddenInput, initial=_new_form_token, max_length=40, required=False)
+
+    class Meta:
+        model = APIKey
+        fields = ["name", "user", "region", "office", "can_write", "expires_at"]
+
+
+def _form_token_key(token):
+    return f"apikey-form:{token}"
+
 
 @admin.register(APIKey)
 class APIKeyAdmin(admin.ModelAdmin):
     """Keys for other systems (docs/API.md). Made and revoked through ``coverage.api.keys``; the key
-    itself is shown once, on the page right after it is made, and never stored (only its SHA-256)."""
+    itself is shown once, on the page right after it is made, and never stored (only its SHA-256).
+
+    The add form carries a one-time token: posting the same form again (a refresh of the page that
+    shows the key) leads to the key already made, without its plaintext and without a second key."""
+
+    form = APIKeyForm
 
     list_display = ["name", "prefix", "user", "region", "office", "can_write", "expires_at", "revoked_at",
                     "last_used_at"]  # fmt: skip
@@ -490,6 +519,25 @@ class APIKeyAdmin(admin.ModelAdmin):
             return [*self.readonly_fields, "user", "region", "office"]
         return self.readonly_fields
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is None else [name for name in fields if name != "form_token"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        token = request.POST.get("form_token", "") if request.method == "POST" else ""
+        made = cache.get(_form_token_key(token)) if token else None
+        if made is not None:
+            self.message_user(
+                request,
+                _("Formulir ini sudah membuat kunci API %(prefix)s; kunci hanya ditampilkan sekali. Bila belum "
+                  "tersalin, cabut kunci itu dan buat yang baru.") % {"prefix": made["prefix"]},
+                messages.WARNING,
+            )  # fmt: skip
+            if APIKey.objects.filter(pk=made["pk"]).exists():
+                return redirect("admin:coverage_apikey_change", made["pk"])
+            return redirect("admin:coverage_apikey_changelist")
+        return super().add_view(request, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         if change:
             obj.save(update_fields=["name", "can_write", "expires_at"])
@@ -501,6 +549,9 @@ class APIKeyAdmin(admin.ModelAdmin):
         obj.pk, obj.prefix, obj.hashed_key, obj.created_at = key.pk, key.prefix, key.hashed_key, key.created_at
         obj._state.adding = False
         request._api_key_raw = raw
+        if token := form.cleaned_data.get("form_token"):
+            made = {"pk": key.pk, "prefix": key.prefix}
+            transaction.on_commit(lambda: cache.set(_form_token_key(token), made, timeout=FORM_TOKEN_SECONDS))
 
     def response_add(self, request, obj, post_url_continue=None):
         """The one page that shows the key: rendered here, never put in a message (cookie or session)."""

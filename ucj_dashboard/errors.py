@@ -19,6 +19,8 @@ JSON_VIEWS = {
     "coverage:api_funded",
     "coverage:api_summary",
     "coverage:api_counts",
+    "coverage:api_open_data",
+    "coverage:api_open_data_metadata",
     "coverage:openapi-json",
     "coverage:chart_json",
     "coverage:office_chart_json",

@@ -326,6 +326,12 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Requests per minute allowed to one API key (coverage/api; counted in the cache, a 429 past it);
 # 0 switches the limit off. Browser sessions are not counted.
 API_KEY_REQUESTS_PER_MINUTE = env_int("API_KEY_REQUESTS_PER_MINUTE", 120)
+# The public open data (/api/v1/open-data/, Satu Data Indonesia): requests per minute per client address
+# (0 = no limit), and what its metadata names as publisher, licence and contact.
+OPEN_DATA_REQUESTS_PER_MINUTE = env_int("OPEN_DATA_REQUESTS_PER_MINUTE", 30)
+OPEN_DATA_PUBLISHER = env_str("OPEN_DATA_PUBLISHER", "BPJS Ketenagakerjaan dan Pemerintah Daerah (Dashboard UCJ)")
+OPEN_DATA_LICENSE = env_str("OPEN_DATA_LICENSE", "Creative Commons Atribusi 4.0 Internasional (CC BY 4.0)")
+OPEN_DATA_CONTACT = env_str("OPEN_DATA_CONTACT", "ucj-dashboard@localhost")
 
 # EMAIL
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -17,6 +17,7 @@ from ucj_dashboard.params import ParamError
 
 from .auth import AUTH, PerKeyThrottle
 from .counts import router as counts_router
+from .opendata import router as opendata_router
 from .resources import router as resources_router
 from .snapshots import router as snapshots_router
 
@@ -46,6 +47,7 @@ api = UCJNinjaAPI(
 api.add_router("", snapshots_router)
 api.add_router("", resources_router)
 api.add_router("", counts_router)
+api.add_router("", opendata_router)
 
 
 @api.exception_handler(ParamError)

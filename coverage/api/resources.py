@@ -113,23 +113,30 @@ def offices(request, query: Query[OfficeQuery]):
         if not Office.objects.filter(code=parent).exists():
             raise ParamError(_("Parameter %(name)s: %(code)s tidak ditemukan.") % {"name": "induk", "code": parent})
         rows = rows.filter(parent__code=parent)
-    today = timezone.localdate()
-    rows = rows.prefetch_related(
-        Prefetch("territories", Territory.objects.valid_on(today).select_related("region").order_by("region__code"))
-    )
+    served = Territory.objects.valid_on(timezone.localdate()).select_related("region")
+    # A Kanwil serves no kab/kota itself (Territory is a branch's): its area is its branches' territories.
+    rows = rows.prefetch_related(Prefetch("territories", served), Prefetch("branches__territories", served))
     results = [
         {
             "code": office.code,
             "name": office.name,
             "kind": office.kind,
             "parent_code": office.parent.code if office.parent_id else None,
-            "territories": [t.region.code for t in office.territories.all()],
+            "territories": _office_territories(office),
         }
         for office in rows
     ]
     if wants_csv(request):
         return csv_response(results, "kantor.csv")
     return {"count": len(results), "results": results}
+
+
+def _office_territories(office):
+    """The kab/kota codes an office serves today: a branch's own, a Kanwil's those of its branches."""
+    territories = list(office.territories.all())
+    if office.kind == OfficeKind.KANWIL:
+        territories += [t for branch in office.branches.all() for t in branch.territories.all()]
+    return sorted({t.region.code for t in territories})
 
 
 class TargetQuery(Schema):

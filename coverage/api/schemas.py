@@ -110,7 +110,9 @@ class OfficeOut(Schema):
     name: str
     kind: str = Field(description="kanwil atau cabang")
     parent_code: str | None
-    territories: list[str] = Field(description="Kode kab/kota wilayah kerja cabang (hari ini).")
+    territories: list[str] = Field(
+        description="Kode kab/kota wilayah kerja hari ini (Kanwil: gabungan wilayah kerja cabangnya)."
+    )
 
 
 class OfficeList(Schema):
@@ -247,3 +249,32 @@ class CountsOut(Schema):
 class CountsRefused(Schema):
     detail: str
     errors: list[Problem] = Field(default_factory=list)
+
+
+class OpenDataColumn(Schema):
+    nama: str
+    tipe: str
+    satuan: str
+    deskripsi: str
+
+
+class OpenDataMetadata(Schema):
+    """The open data's metadata, by the elements Satu Data Indonesia asks of a dataset."""
+
+    judul: str
+    deskripsi: str
+    produsen_data: str
+    sumber_data: str
+    satuan: str
+    tingkat_penyajian: str
+    kode_referensi: str
+    periode_awal: str | None = Field(description="Bulan terbit pertama, YYYY-MM", examples=["2025-03"])
+    periode_akhir: str | None = Field(description="Bulan terbit terakhir, YYYY-MM", examples=["2025-06"])
+    frekuensi_pemutakhiran: str
+    tanggal_pemutakhiran: str | None = Field(description="Tanggal terbit terakhir, YYYY-MM-DD")
+    lisensi: str
+    kontak: str
+    format: str
+    bahasa: str
+    url_data: str
+    kolom: list[OpenDataColumn]

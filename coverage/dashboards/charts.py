@@ -12,9 +12,12 @@ Conventions, the same on every figure:
 - no fixed width: ``autosize`` plus plotly's ``responsive`` config (see ``PLOT_CONFIG``).
 """
 
-from django.utils.translation import gettext as _
+from html import escape
 
-from ucj_dashboard.formats import format_period, format_period_short
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ucj_dashboard.formats import format_number, format_period, format_period_short
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -88,12 +91,14 @@ def _month_axis(periods):
     }
 
 
-def trend_figure(rows, *, title, english=False):
+def trend_figure(rows, *, title, english=False, annotations=()):
     """Coverage over the months (total, PU, BPU) against every target series, dashed.
 
     ``rows``: one dict per month, oldest first, with ``period``, ``coverage_total``, ``coverage_pu``,
     ``coverage_bpu`` and ``targets`` (dicts with ``series_name``, ``source`` and ``target_percent``).
     A target line is named after its series and its source so the legend says whose target it is.
+    ``annotations``: notes of months (``coverage.dashboards.annotations``), marked on the total line
+    with their text on hover (``_note_marks``).
     """
     periods = [row["period"] for row in rows]
     x = [_iso(p) for p in periods]
@@ -162,7 +167,89 @@ def trend_figure(rows, *, title, english=False):
         },
         hovermode="x unified",
     )
+    marks, labels_on_chart = _note_marks(rows, annotations)
+    data += marks
+    if labels_on_chart:
+        layout["annotations"] = labels_on_chart
     return {"data": data, "layout": layout}
+
+
+MAX_NOTES = 4  # per month and kind; the national chart would list every kab/kota's otherwise
+
+NOTE_KINDS = {
+    # kind: (legend name, marker symbol, colour, the short label drawn on the chart)
+    "jump": (gettext_lazy("Lonjakan dijelaskan"), "triangle-up", OKABE_ITO["vermillion"], gettext_lazy("Lonjakan")),
+    "funded": (gettext_lazy("Mulai batch didanai"), "diamond", OKABE_ITO["reddish_purple"], gettext_lazy("Batch")),
+}
+
+
+def _note_text(note):
+    """A note for the hover: escaped (a person typed it, and plotly reads <a>, <b> in hover text), with
+    the region's name when the note is from the subtree."""
+    text = escape(note["text"])
+    return text if note.get("own", True) else f"{escape(note['region_name'])}: {text}"
+
+
+def _note_marks(rows, annotations):
+    """One marker trace per kind of note (in the legend; its notes in the month's unified hover) and
+    one short label per month on the chart whose hover lists every note of that month."""
+    if not annotations:
+        return [], []
+    by_month = {row["period"]: row.get("coverage_total") for row in rows}
+    grouped = {}
+    for note in annotations:
+        if note["period"] in by_month:
+            grouped.setdefault(note["period"], {}).setdefault(note["kind"], []).append(note)
+    traces, labels = [], []
+    for kind, (name, symbol, color, _short) in NOTE_KINDS.items():
+        months = [period for period in grouped if kind in grouped[period]]
+        if not months:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": str(name),
+                "x": [_iso(period) for period in months],
+                "y": [by_month[period] if by_month[period] is not None else 0 for period in months],
+                "customdata": [
+                    "<br>".join(_capped([_note_text(n) for n in grouped[period][kind]])) for period in months
+                ],
+                "marker": {"symbol": symbol, "size": 13, "color": color, "line": {"color": "#ffffff", "width": 1}},
+                "hovertemplate": f"{escape(str(name))}: %{{customdata}}<extra></extra>",
+            }
+        )
+    for period, kinds in grouped.items():
+        lines = [f"<b>{escape(format_period(period))}</b>"]
+        for kind, (name, _symbol, _color, _short) in NOTE_KINDS.items():
+            lines += [f"{escape(str(name))}: {text}" for text in _capped([_note_text(n) for n in kinds.get(kind, [])])]
+        y = by_month[period]
+        labels.append(
+            {
+                "x": _iso(period),
+                "y": y if y is not None else 1,
+                "xref": "x",
+                "yref": "y" if y is not None else "paper",
+                "text": " · ".join(str(NOTE_KINDS[kind][3]) for kind in NOTE_KINDS if kind in kinds),
+                "hovertext": "<br>".join(lines),
+                "showarrow": True,
+                "arrowhead": 0,
+                "ax": 0,
+                "ay": -32,
+                "font": {"size": 11},
+                "bgcolor": "#ffffff",
+                "bordercolor": NOTE_KINDS[next(kind for kind in NOTE_KINDS if kind in kinds)][2],
+            }
+        )
+    return traces, labels
+
+
+def _capped(texts, limit=MAX_NOTES):
+    """At most ``limit`` notes, then how many more ("dan 3 catatan lain")."""
+    if len(texts) <= limit:
+        return texts
+    more = len(texts) - limit
+    return [*texts[:limit], _("dan %(count)s catatan lain") % {"count": format_number(more)}]
 
 
 # Segment names are the same in both languages (proper names of the schemes).
@@ -360,7 +447,9 @@ def _trend_specs(data, name, english):
     return {
         "tren": (
             data["trend"],
-            lambda rows: trend_figure(rows, title=_("Tren cakupan %(name)s") % name, english=english),
+            lambda rows: trend_figure(
+                rows, title=_("Tren cakupan %(name)s") % name, english=english, annotations=data.get("annotations")
+            ),
         ),
         "segmen": (
             data["trend"],

@@ -14,6 +14,7 @@ from regions.selectors import peer_group_codes, territory_regions
 from ucj_dashboard.months import add_months
 
 from ..models import ReportingPeriod, ReportingStatus, SubjectLevel
+from .annotations import trend_annotations
 from .rows import (
     cached,
     coverage_key,
@@ -73,6 +74,7 @@ def region_dashboard(*, region, period=None, segment="", today=None, span=None):
             "month": month_state(months, chosen),
             "snapshot": None,
             "trend": [],
+            "annotations": [],
             "children": [],
             "siblings": [],
         }
@@ -97,6 +99,7 @@ def region_dashboard(*, region, period=None, segment="", today=None, span=None):
         data.update(
             snapshot=with_kpis(snapshot, trend),
             trend=trend,
+            annotations=trend_annotations(region=region, periods=[row["period"] for row in trend]),
             children=sort_rows(children, coverage_key(segment)),
             siblings=siblings,
             children_with_data=sum(1 for row in children if row["active_total"] is not None),

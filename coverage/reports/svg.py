@@ -146,9 +146,15 @@ def _line_chart(figure, width, height):
     return _svg(width, height, body)
 
 
+def _color(trace):
+    """A trace's colour: its area's, its line's or (a markers-only trace: the trend's notes) its markers'."""
+    line, marker = trace.get("line") or {}, trace.get("marker") or {}
+    return trace.get("fillcolor") or line.get("color") or marker.get("color") or INK
+
+
 def _line(trace, px, py):
     line = trace.get("line") or {}
-    color, stroke = line.get("color", INK), line.get("width", 2)
+    color, stroke = _color(trace), line.get("width", 2)
     dash = f' stroke-dasharray="{DASHES[line["dash"]]}"' if line.get("dash") in DASHES else ""
     parts, segment = [], []
 
@@ -171,18 +177,17 @@ def _line(trace, px, py):
         previous = point
     flush()
     if "markers" in (trace.get("mode") or ""):
+        radius = 2.2 if "line" in trace else 4  # the trend's notes (markers only) stand out from a line's points
         for x, y in zip(trace["x"], trace["y"], strict=True):
             if y is not None:
-                parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.2" fill="{color}"/>')
+                parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="{radius}" fill="{color}"/>')
     return parts
 
 
 def _legend_entries(traces):
     entries = []
     for trace in traces:
-        line = trace.get("line") or {}
-        color = trace.get("fillcolor") or line.get("color") or INK
-        entries.append((trace.get("name", ""), color, line.get("dash")))
+        entries.append((trace.get("name", ""), _color(trace), (trace.get("line") or {}).get("dash")))
     return entries
 
 

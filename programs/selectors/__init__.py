@@ -7,7 +7,14 @@
 """
 
 from .commitments import commitments, commitments_panel_context, semester_summary
-from .panel import ENDING_SOON_DAYS, PANEL_YEARS, batches_for_region, funding_panel, funding_panel_context
+from .panel import (
+    ENDING_SOON_DAYS,
+    PANEL_YEARS,
+    batches_for_region,
+    funded_batch_starts,
+    funding_panel,
+    funding_panel_context,
+)
 from .pricing import Budget, MonthPrice, PricingError, budget_calculate, package_premiums
 from .simulator import (
     Baseline,
@@ -40,6 +47,7 @@ __all__ = [
     "budget_simulate",
     "commitments",
     "commitments_panel_context",
+    "funded_batch_starts",
     "funding_panel",
     "funding_panel_context",
     "package_premiums",

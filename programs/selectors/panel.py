@@ -5,8 +5,10 @@ from decimal import Decimal
 
 from django.db.models import Count, FloatField, Q, Sum
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear, NullIf
+from django.utils.translation import gettext as _
 
 from regions.models import Level
+from ucj_dashboard.formats import format_number, format_period
 from ucj_dashboard.months import add_months, month_start
 
 from ..charts import funding_by_scheme_figure
@@ -144,3 +146,29 @@ def batches_for_region(*, region):
         .annotate(month_count=_months_expression())
         .order_by("-fiscal_year", "region__code", "-start_month", "pk")
     )
+
+
+def funded_batch_starts(*, region, start, end):
+    """The trend chart's notes of funded batches (``coverage.dashboards.annotations``): each counted
+    batch of ``region`` and its subtree whose first month lies between ``start`` and ``end``."""
+    batches = (
+        FundedBatch.objects.counted()
+        .within(region)
+        .filter(start_month__gte=start, start_month__lte=end)
+        .select_related("region", "scheme", "category")
+        .order_by("start_month", "region__code", "pk")
+    )
+    notes = []
+    for batch in batches:
+        text = _("%(scheme)s, %(category)s: %(workers)s pekerja, %(start)s sampai %(end)s") % {
+            "scheme": batch.scheme.name,
+            "category": batch.category.name,
+            "workers": format_number(batch.workers),
+            "start": format_period(batch.start_month),
+            "end": format_period(batch.end_month),
+        }
+        if batch.note:
+            text = f"{text} ({batch.note})"
+        notes.append({"period": batch.start_month, "kind": "funded", "region_code": batch.region.code,
+                      "region_name": batch.region.name, "text": text})  # fmt: skip
+    return notes

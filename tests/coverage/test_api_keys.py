@@ -68,6 +68,34 @@ def test_the_admin_shows_a_new_key_once_and_never_again(client, admin_user, oper
     assert key.prefix in listing.content.decode() and raw not in listing.content.decode()
 
 
+def test_posting_the_key_form_again_makes_no_second_key(
+    client, admin_user, operator_kota_malang, region_tree, django_capture_on_commit_callbacks
+):
+    """A refresh of the "key created" page re-posts the add form: the form's one-time token leads to
+    the key already made (its change page, no plaintext), and there is still one key."""
+    client.force_login(admin_user)
+    add = reverse("admin:coverage_apikey_add")
+    form = client.get(add)
+    token = form.context["adminform"].form["form_token"].value()
+    assert token and f'value="{token}"' in form.content.decode()
+    data = {"name": "SIPD Kota Malang", "user": operator_kota_malang.pk, "region": region_tree["35.73"].pk,
+            "form_token": token}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(add, data)
+    raw = first.context["raw"]
+    again = client.post(add, data, follow=True)
+    key = APIKey.objects.get()
+    assert again.redirect_chain == [(reverse("admin:coverage_apikey_change", args=[key.pk]), 302)]
+    page = again.content.decode()
+    assert raw not in page and key.prefix in page and "hanya ditampilkan sekali" in page
+    # A new form (a new token) makes a new key, as asked.
+    other = client.get(add).context["adminform"].form["form_token"].value()
+    assert other != token
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(add, {**data, "name": "SIPD kedua", "form_token": other})
+    assert APIKey.objects.count() == 2
+
+
 def test_a_key_needs_exactly_one_scope(operator_kota_malang, region_tree, offices):
     from django.core.exceptions import ValidationError
 

@@ -3,11 +3,13 @@ reporting completeness, funded workers and quarter/year summaries, as JSON and C
 
 import csv
 import io
+from datetime import date
 
 import pytest
 
 from coverage.engine import funded_workers_replace
-from regions.models import Region
+from regions.models import Office, OfficeKind, Region, Territory
+from tests.factories import make_region
 
 from .conftest import APRIL, JUNE, MAY
 
@@ -56,6 +58,26 @@ def test_offices_carry_their_kanwil_and_territories(api):
     }
     kanwil = api.get("/api/v1/offices/", {"jenis": "kanwil"}).json()["results"]
     assert [(o["code"], o["parent_code"]) for o in kanwil] == [("KW-JATIM", None)]
+
+
+def test_a_kanwil_lists_the_territories_of_its_branches(api, region_tree):
+    """Kanwil Sumatera Barat with two branches, Solok (Solok Selatan) and Padang (Kota Padang; Solok
+    Selatan until 2021): the Kanwil serves what its branches serve today, each code once."""
+    kota_padang = make_region("13.71", "Kota Padang")
+    kanwil = Office.objects.create(code="KW-SUMBAR", name="Kanwil Sumatera Barat", kind=OfficeKind.KANWIL)
+    solok = Office.objects.create(code="KC-SOLOK", name="Solok", kind=OfficeKind.BRANCH, parent=kanwil)
+    padang = Office.objects.create(code="KC-PADANG", name="Padang", kind=OfficeKind.BRANCH, parent=kanwil)
+    Territory.objects.create(office=solok, region=region_tree["13.11"], valid_from=date(2020, 1, 1))
+    Territory.objects.create(office=padang, region=region_tree["13.11"], valid_from=date(2020, 1, 1),
+                             valid_to=date(2021, 12, 31))  # fmt: skip
+    Territory.objects.create(office=padang, region=kota_padang, valid_from=date(2022, 1, 1))
+    body = api.get("/api/v1/offices/", {"jenis": "kanwil"}).json()["results"]
+    assert {o["code"]: o["territories"] for o in body} == {
+        "KW-JATIM": ["35.05", "35.07", "35.73"],
+        "KW-SUMBAR": ["13.11", "13.71"],
+    }
+    branches = api.get("/api/v1/offices/", {"induk": "KW-SUMBAR"}).json()["results"]
+    assert {o["code"]: o["territories"] for o in branches} == {"KC-PADANG": ["13.71"], "KC-SOLOK": ["13.11"]}
 
 
 def test_target_series_with_kota_malangs_values(api):

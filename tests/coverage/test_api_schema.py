@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 OPERATIONS = {
     ("GET", "/api/v1/snapshot/"), ("GET", "/api/v1/regions/"), ("GET", "/api/v1/offices/"),
     ("GET", "/api/v1/targets/"), ("GET", "/api/v1/completeness/"), ("GET", "/api/v1/funded/"),
-    ("GET", "/api/v1/summary/"), ("POST", "/api/v1/counts/"),
+    ("GET", "/api/v1/summary/"), ("POST", "/api/v1/counts/"), ("GET", "/api/v1/open-data/"),
+    ("GET", "/api/v1/open-data/metadata/"),
 }  # fmt: skip
 
 
@@ -65,6 +66,7 @@ def test_the_bundled_swagger_files_are_served_from_static(client, settings):
 @pytest.fixture
 def api_schema(dash, kota_key, settings):
     settings.API_KEY_REQUESTS_PER_MINUTE = 0  # the run makes more requests than a minute allows
+    settings.OPEN_DATA_REQUESTS_PER_MINUTE = 0
     settings.ALLOWED_HOSTS = ["localhost"]  # schemathesis calls the WSGI app as http://localhost
     # As Django's test client does: the WSGI handler must not close the test's connection (and with it
     # the transaction holding the fixtures) at the end of each request.

@@ -54,6 +54,14 @@ WORKERS = {
 }
 # The province and the nation have denominators of their own (here: the sum of the three).
 WORKERS["35"] = WORKERS["ID"] = tuple(sum(values) for values in zip(*WORKERS.values(), strict=True))
+# Kota Malang's kecamatan report PU, March-June, so that its map has figures and opens a kecamatan
+# page. Kota Malang's own count is authoritative (docs/RULES.md): its figures do not change, and
+# before its June count is entered June is the sum of these (PU only: BPU stays Kota Malang's own).
+KECAMATAN_ACTIVE = {
+    "35.73.01": {3: (60_000, 0), 4: (61_000, 0), 5: (62_000, 0), 6: (63_000, 0)},  # Blimbing
+    "35.73.02": {3: (55_000, 0), 4: (56_000, 0), 5: (57_000, 0), 6: (58_000, 0)},  # Klojen
+}
+KECAMATAN_WORKERS = {"35.73.01": (200_000, 140_000, 60_000), "35.73.02": (213_600, 150_000, 63_600)}
 
 
 @pytest.fixture(scope="session")
@@ -214,14 +222,15 @@ def geo_dir(tmp_path, settings):
 
 @pytest.fixture
 def world(fast_passwords, transactional_db, personas, offices, region_tree, geo_dir):
-    """Denominators, verified BPJS counts March-June 2025 (Kota Malang: March-May) and snapshots."""
-    for code, (total, pu, bpu) in WORKERS.items():
+    """Denominators, verified BPJS counts March-June 2025 (Kota Malang: March-May; its two kecamatan:
+    PU, March-June) and snapshots."""
+    for code, (total, pu, bpu) in (WORKERS | KECAMATAN_WORKERS).items():
         region = region_tree[code]
         for group, workers in ((SegmentGroup.TOTAL, total), (SegmentGroup.PU, pu), (SegmentGroup.BPU, bpu)):
             Denominator.objects.create(
                 region=region, year=2025, segment_group=group, workers=workers, source="Sakernas Agustus 2024"
             )
-    for code, months in ACTIVE.items():
+    for code, months in (ACTIVE | KECAMATAN_ACTIVE).items():
         for month, (pu, bpu) in months.items():
             for segment, active in (("PU", pu), ("BPU", bpu)):
                 if active:

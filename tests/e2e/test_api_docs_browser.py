@@ -16,7 +16,8 @@ def test_the_api_docs_page_draws_every_operation_offline_under_the_csp(browse, w
     paths = sorted(page.locator(".opblock-summary-path").all_inner_texts())
     assert paths == sorted([
         "/api/v1/completeness/", "/api/v1/counts/", "/api/v1/funded/", "/api/v1/offices/",
-        "/api/v1/regions/", "/api/v1/snapshot/", "/api/v1/summary/", "/api/v1/targets/",
+        "/api/v1/regions/", "/api/v1/snapshot/", "/api/v1/summary/", "/api/v1/targets/", "/api/v1/open-data/",
+        "/api/v1/open-data/metadata/",
     ])  # fmt: skip
     assert any(url.endswith("/static/ninja/swagger-ui-bundle.js") for url in user.requests)
     assert any(url.endswith("/api/v1/schema/") for url in user.requests)

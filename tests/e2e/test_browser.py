@@ -164,7 +164,9 @@ def test_the_dashboards_draw_every_chart_and_the_map(browse, world):
     page.goto(url("coverage:region_dashboard", code="35.73", query="periode=2025-05"))
     text = visible_text(page)
     assert "Kota Malang" in text and "Mei 2025" in text and "31,71%" in text and "131.167" in text
-    _charts_drawn(admin, ["tren", "segmen", "peringkat"])  # no kecamatan data: their charts say so
+    # Its two kecamatan (Blimbing, Klojen) ranked and on the map.
+    charts = _charts_drawn(admin, ["tren", "segmen", "peringkat", "bawahan", "peta"])
+    assert next(chart for chart in charts if chart["name"] == "fig-peta")["points"] == 2
     # plotly's date axis speaks Indonesian ("Mei", not "May") and the hover uses a decimal comma
     ticks = page.eval_on_selector_all("[data-figure=fig-tren] .xtick text", "nodes => nodes.map(n => n.textContent)")
     assert any("Mei" in tick for tick in ticks), ticks
@@ -210,7 +212,7 @@ def test_english_changes_the_visible_text_and_indonesian_keeps_its_formats(brows
     text = visible_text(page)
     assert "Total coverage" in text and "Active participants" in text
     assert "Cakupan total" not in text
-    _charts_drawn(visitor, ["tren", "segmen", "peringkat"])
+    _charts_drawn(visitor, ["tren", "segmen", "peringkat", "bawahan", "peta"])
 
     page.select_option("#language-select", "id")
     with page.expect_navigation():

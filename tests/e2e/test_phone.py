@@ -5,7 +5,7 @@ drill: a bar of a chart opens that region's page with the same period and segmen
 
 import pytest
 
-from tests.e2e.conftest import url
+from tests.e2e.conftest import url, visible_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -112,13 +112,17 @@ def _click_map_region(user, code):
         page.mouse.click(x, y)
 
 
-def test_the_map_drills_from_the_nation_to_a_province_and_a_kab_kota_with_the_same_month_and_segment(browse, world):
+def test_the_map_drills_from_the_nation_to_a_province_a_kab_kota_and_a_kecamatan_with_the_same_month_and_segment(
+    browse, world
+):
     user = browse()
     page = user.login("admin")
     page.goto(url("coverage:region_dashboard", code="ID", query="periode=2025-06&segmen=PU"))
-    for code in ("35", "35.73"):
+    for code in ("35", "35.73", "35.73.01"):
         _click_map_region(user, code)
         assert page.url.split("/wilayah/")[1] == f"{code}/?periode=2025-06&segmen=PU"
     assert "Juni 2025" in page.inner_text(".status-line")
-    assert [a.strip() for a in page.locator(".breadcrumb li").all_inner_texts()][-2:] == ["Jawa Timur", "Kota Malang"]
+    crumbs = [a.strip() for a in page.locator(".breadcrumb li").all_inner_texts()][-3:]
+    assert crumbs == ["Jawa Timur", "Kota Malang", "Blimbing"]
+    assert "63.000" in visible_text(page)  # Blimbing's June PU, drawn from the fixture's kecamatan counts
     user.assert_clean()

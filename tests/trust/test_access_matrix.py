@@ -111,6 +111,9 @@ MATRIX = {
     # Counts: an empty body is refused as bad input (B) once signed in; the scope rules are the entry
     # services' (tests/coverage/test_api_counts.py).
     "coverage:api_counts": ("post", {}, {}, "U B B B B B"),
+    # Open data (Satu Data Indonesia): public, published months only, no personal data.
+    "coverage:api_open_data": ("get", {}, {}, "A A A A A A"),
+    "coverage:api_open_data_metadata": ("get", {}, {}, "A A A A A A"),
     "coverage:openapi-json": ("get", {}, {}, "A A A A A A"),
     "coverage:openapi-view": ("get", {}, {}, "A A A A A A"),
     "coverage:api-root": ("get", {}, {}, "N N N N N N"),

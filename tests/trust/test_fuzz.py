@@ -53,6 +53,8 @@ PARAMETERS = {
     "coverage:api_completeness": ["periode", "kode", "induk", "tingkat", "batas", "mulai", "format"],
     "coverage:api_funded": ["periode", "tahun", "kode", "dalam", "batas", "mulai", "format"],
     "coverage:api_summary": ["kode", "tahun", "triwulan", "format"],
+    "coverage:api_open_data": ["tahun", "periode", "tingkat", "dalam"],
+    "coverage:api_open_data_metadata": ["format"],
     "coverage:api_counts": ["period", "submit", "dry_run", "counts"],
     "coverage:openapi-json": [],
     "coverage:openapi-view": [],
