@@ -19,5 +19,7 @@ urlpatterns = [
     path("impor/", views.import_counts, name="import_counts"),
     path("impor/bpjs/", views.import_bpjs, name="import_bpjs"),
     path("impor/templat/", views.import_template, name="import_template"),
+    path("impor/target/", views.import_targets, name="import_targets"),
+    path("impor/penyebut/", views.import_denominators, name="import_denominators"),
     re_path(rf"^kantor/{OFFICE}/selisih/$", views.source_discrepancies, name="source_discrepancies"),
 ]
