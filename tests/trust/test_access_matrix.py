@@ -124,6 +124,7 @@ MATRIX = {
     "coverage:import_template": ("get", {}, {"wilayah": "35.73", "periode": "2025-06"}, "L A N N N A"),
     # A branch's BPJS extraction: its verifiers and branch heads (rows bounded by its territory), admins.
     "coverage:import_bpjs": ("get", {}, {}, "L F F A A A"),
+    "coverage:completeness_export": ("get", {"fmt": "csv"}, {"periode": "2025-06"}, "L A A A A A"),
     "coverage:import_targets": ("get", {}, {}, "L F F F F A"),
     "coverage:import_denominators": ("get", {}, {}, "L F F F F A"),
     # Values marked for follow-up: operators and verifiers (each its scope's), admins.

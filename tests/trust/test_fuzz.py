@@ -65,6 +65,7 @@ PARAMETERS = {
     "coverage:import_counts": ["batch", "acknowledge", "submit", "file"],
     "coverage:import_template": ["wilayah", "periode"],
     "coverage:import_bpjs": ["batch", "acknowledge", "file"],
+    "coverage:completeness_export": ["periode"],
     "coverage:import_targets": ["batch", "acknowledge", "file", "templat"],
     "coverage:import_denominators": ["batch", "acknowledge", "file", "templat"],
     "coverage:followups": ["status", "action", "count", "owner", "note", "followup", "resolution"],
