@@ -70,7 +70,11 @@ def periodic_tasks_install(*, reset=False) -> list:
 
 def install_on_migrate(sender, using="default", **kwargs):
     """post_migrate: a new database gets the full default schedule (``make setup`` is enough)."""
-    if using != "default":
+    from django.db import connections
+    from django_celery_beat.models import PeriodicTask
+
+    # A partial migrate (one app, or back to an earlier state) may leave django-celery-beat's tables out.
+    if using != "default" or PeriodicTask._meta.db_table not in connections[using].introspection.table_names():
         return
     created = periodic_tasks_install()
     if created and kwargs.get("verbosity", 1) >= 2:
