@@ -8,6 +8,7 @@ from ucj_dashboard.formats import format_number
 
 from .models import (
     Denominator,
+    JobRun,
     Notification,
     NotificationDelivery,
     Office,
@@ -177,4 +178,22 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
     readonly_fields = ["notification", "channel", "status", "attempts", "last_error", "sent_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Runs of the periodic and recompute tasks, written by regions.jobs; read-only (the job page,
+    /tugas-terjadwal/, sums them up per task)."""
+
+    list_display = ["started_at", "task", "periodic_task", "status", "duration_ms", "worker"]
+    list_filter = ["status", "task"]
+    search_fields = ["task", "periodic_task", "error", "=task_id"]
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

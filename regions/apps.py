@@ -8,4 +8,8 @@ class RegionsConfig(AppConfig):
     verbose_name = _("Wilayah dan kantor")
 
     def ready(self):
-        from . import two_factor  # noqa: F401 - connects the sign-in receiver
+        from django.db.models.signals import post_migrate
+
+        from . import jobs, two_factor  # noqa: F401 - connect the sign-in and the task-run receivers
+
+        post_migrate.connect(jobs.install_on_migrate, sender=self, dispatch_uid="regions.jobs.install")

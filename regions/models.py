@@ -392,3 +392,39 @@ class PeerGroup(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class JobStatus(models.TextChoices):
+    RUNNING = "running", _("Berjalan")
+    SUCCESS = "success", _("Berhasil")
+    FAILURE = "failure", _("Gagal")
+    RETRY = "retry", _("Diulang")
+
+
+class JobRun(models.Model):
+    """One run of a periodic or recompute task, written by ``regions.jobs`` from Celery's signals (in a
+    worker and in-process alike): when it started and ended, how long it took, how it ended and why it
+    failed. A run still "running" long after its start was cut off (worker killed, time limit)."""
+
+    task = models.CharField(_("tugas"), max_length=200)
+    periodic_task = models.CharField(_("jadwal"), max_length=200, blank=True)
+    task_id = models.CharField(_("id tugas"), max_length=255, blank=True)
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.RUNNING)
+    started_at = models.DateTimeField(_("mulai"))
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("durasi (ms)"), null=True, blank=True)
+    error = models.TextField(_("galat"), blank=True)
+
+    class Meta:
+        verbose_name = _("jalannya tugas")
+        verbose_name_plural = _("jalannya tugas")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["task", "-started_at"], name="jobrun_task_recent")]
+
+    def __str__(self):
+        return f"{self.task} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def duration_seconds(self):
+        return None if self.duration_ms is None else self.duration_ms / 1000

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
@@ -20,7 +21,8 @@ from ucj_dashboard import params
 from . import two_factor
 from .forms import AppCodeForm, ReplaceDeviceForm, SignInCodeForm
 from .health import health_report
-from .models import Notification, Role
+from .jobs import job_overview
+from .models import JobStatus, Notification, Role
 from .notifications import notification_mark_read
 from .selectors import home_office, home_region, regions_search, user_has_role, user_is_admin, user_roles
 
@@ -284,3 +286,20 @@ def inbox_read_all(request):
     messages.success(request, ngettext("%(n)s notifikasi ditandai dibaca.", "%(n)s notifikasi ditandai dibaca.",
                                        changed) % {"n": changed})  # fmt: skip
     return redirect("inbox")
+
+
+# --- scheduled jobs (regions/jobs.py) ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def job_runs(request):
+    """The periodic tasks and the last runs of each task: durations and failures (admins only; the
+    schedules are edited in the admin)."""
+    if not (user_is_admin(request.user) or request.user.is_staff):
+        raise PermissionDenied(_("Halaman ini hanya untuk admin."))
+    task = params.text(request.GET.get("tugas"), name="tugas", max_length=200)
+    status = params.choice(request.GET.get("status"), name="status", choices=["", *JobStatus.values], default="")
+    summaries, recent = job_overview(task=task, status=status)
+    context = {"summaries": summaries, "recent": recent, "task": task, "status": status, "statuses": JobStatus.choices}
+    return render(request, "regions/job_runs.html", context)

@@ -1,4 +1,12 @@
-"""Celery application. The beat schedule lives here, in one place.
+"""Celery application and the default beat schedule, in one place.
+
+Beat reads its schedule from the database (django-celery-beat's ``DatabaseScheduler``, set in
+settings), so an admin edits, disables or adds periodic tasks in the admin. ``DEFAULT_BEAT_SCHEDULE``
+below is what a new database starts with: ``migrate`` creates the missing rows from it
+(``regions.jobs.periodic_tasks_install``) and never overwrites a row an admin changed;
+``manage.py install_periodic_tasks --reset`` puts the defaults back. It is deliberately not
+``app.conf.beat_schedule``: the DatabaseScheduler would write that over the admin's edits at every
+start of beat.
 
 Every periodic task is also a management command of the same name, so an operator can run
 it by hand (``python manage.py recompute_coverage``).
@@ -15,7 +23,7 @@ app = Celery("ucj_dashboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {
+DEFAULT_BEAT_SCHEDULE = {
     # Every minute: the worker's heartbeat in the cache, read by /sehat/layanan/ (regions.health).
     "worker-heartbeat": {
         "task": "regions.tasks.worker_heartbeat",

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     # django-ninja: the API (coverage/api); listed so its docs page uses the bundled Swagger UI files.
     "ninja",
+    # Periodic tasks in the database, edited in the admin; beat's DatabaseScheduler (CELERY).
+    "django_celery_beat",
     "regions",
     "coverage",
     "programs",
@@ -207,6 +209,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Beat reads the periodic tasks from the database (admin: Periodic Tasks); the defaults are
+# ucj_dashboard.celery.DEFAULT_BEAT_SCHEDULE, installed by migrate. Runs of the periodic and recompute
+# tasks are recorded by regions.jobs (the job page, /tugas-terjadwal/), in-process tasks too.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# No result backend, so nothing for beat's daily celery.backend_cleanup to clean.
+CELERY_RESULT_EXPIRES = None
+# Runs kept per task on the job page (the oldest are deleted as new ones finish).
+JOB_RUNS_KEPT = env_int("JOB_RUNS_KEPT", 500)
 
 # AUTH
 AUTH_PASSWORD_VALIDATORS = [

@@ -26,6 +26,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("sehat/layanan/", region_views.health_services, name="health_services"),
+    # Scheduled jobs: the periodic tasks (edited in the admin) and their last runs (regions/jobs.py).
+    path("tugas-terjadwal/", region_views.job_runs, name="job_runs"),
     path("wilayah/", include("regions.urls")),
     path("", include("coverage.urls")),
     path("program/", include("programs.urls")),

@@ -1,12 +1,12 @@
 """The league table as CSV or XLSX, safe from formula injection (``ucj_dashboard.formats.safe_cell``)."""
 
-import csv
 import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from ucj_dashboard.downloads import XLSX_TYPE, csv_response, xlsx_response
 from ucj_dashboard.formats import month_name, safe_cell
 
 from ..models import DenominatorBasis
@@ -30,7 +30,9 @@ def league_table_export(request, fmt):
         )
         if part
     )
-    return _xlsx_response(header, rows, name) if fmt == "xlsx" else _csv_response(header, rows, name)
+    if fmt == "xlsx":
+        return xlsx_response(header, rows, name, sheet_title=_("Peringkat"))
+    return csv_response(header, rows, name)
 
 
 def _export_rows(data):
@@ -84,44 +86,6 @@ def _round(value, digits=2):
     return None if value is None else round(value, digits)
 
 
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}".replace(".", ",")  # Indonesian decimal comma, no grouping: Excel reads a number
-    return safe_cell(value if isinstance(value, str) else str(value))
-
-
-def _csv_response(header, rows, name):
-    """Semicolon-separated with a BOM: how Excel with Indonesian settings opens a CSV. Every field is
-    quoted, so a separator inside a name never starts a new cell (``safe_cell`` escapes a formula
-    after one too, for a spreadsheet that splits on another separator)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL)
-    writer.writerow([safe_cell(h) for h in header])
-    writer.writerows([_csv_value(v) for v in row] for row in rows)
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
-
-
-def _xlsx_response(header, rows, name):
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Peringkat"))
-    sheet.append([safe_cell(h) for h in header])
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
-
-
 @login_required
 def scorecard_export(request):
     """The scorecard as XLSX: a row per region, a column per month (coverage in %), each month's cell
@@ -154,8 +118,6 @@ def scorecard_export(request):
     workbook.save(buffer)
     parts = ["kartu-skor-ucj", query["group"][0] if query["group"] else "", str(data["year"])]
     name = "-".join(part for part in parts if part)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response

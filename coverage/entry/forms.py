@@ -172,6 +172,13 @@ class BpjsUploadForm(forms.Form):
     )
 
 
+class ReferenceUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Berkas (.xlsx atau .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
 class ImportApplyForm(forms.Form):
     batch = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     acknowledge = forms.BooleanField(

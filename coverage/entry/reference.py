@@ -14,11 +14,13 @@ writes every row or none. Unchanged rows are skipped, so loading a file twice ch
 """
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regions.models import Level, Region, SegmentGroup
@@ -26,6 +28,7 @@ from regions.selectors import user_is_admin
 from regions.services import denominator_add
 from ucj_dashboard.formats import NumberFormatError, parse_number
 from ucj_dashboard.spreadsheets import (
+    MAX_UPLOAD_BYTES,
     RowError,
     SpreadsheetError,
     frame_records,
@@ -35,7 +38,7 @@ from ucj_dashboard.spreadsheets import (
 )
 
 from ..engine import recompute_schedule
-from ..models import LatestDenominator, TargetSeries, TargetValue
+from ..models import ImportBatch, ImportKind, ImportStatus, LatestDenominator, TargetSeries, TargetValue
 from .importer import ImportReport
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -78,6 +81,25 @@ class ReferenceCheck:
     @property
     def changed(self):
         return [row for row in self.rows if row.action != "unchanged"]
+
+    @property
+    def fingerprint(self):
+        """The stored values the diff was made against: an apply refuses if they changed since the dry run."""
+        state = sorted(
+            (row.row, row.region.code, row.year, row.key, sorted((k, str(v)) for k, v in row.old.items()))
+            for row in self.rows
+        )
+        return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def _stale(report, fingerprint):
+    """True (and the report says why) when the stored values changed since the dry run."""
+    if fingerprint and fingerprint != report.check.fingerprint:
+        report.errors.append(
+            RowError(None, "", "", _("Data berubah sejak uji coba; jalankan uji coba lagi sebelum menerapkan."))
+        )
+        return True
+    return False
 
 
 def _year(text):
@@ -187,7 +209,7 @@ def _schedule(rows, reason):
 # --- targets ----------------------------------------------------------------------------------
 
 
-def targets_import(*, file, filename, user, dry_run=True) -> ImportReport:
+def targets_import(*, file, filename, user, dry_run=True, fingerprint=None) -> ImportReport:
     """Read, check and (unless ``dry_run``) apply target values, all-or-nothing (admins only)."""
     _require_admin(user)
     report, frame = _read(file, filename, ("seri", "kode_wilayah", "tahun"))
@@ -258,7 +280,7 @@ def targets_import(*, file, filename, user, dry_run=True) -> ImportReport:
             else dict.fromkeys(row.new)
         )
     report.check = ReferenceCheck(rows=rows)
-    if dry_run:
+    if dry_run or _stale(report, fingerprint):
         return report
     with transaction.atomic():
         changed = report.check.changed
@@ -285,7 +307,7 @@ def targets_import(*, file, filename, user, dry_run=True) -> ImportReport:
 # --- denominators -----------------------------------------------------------------------------
 
 
-def denominators_import(*, file, filename, user, dry_run=True) -> ImportReport:
+def denominators_import(*, file, filename, user, dry_run=True, fingerprint=None) -> ImportReport:
     """Read, check and (unless ``dry_run``) add denominator revisions, all-or-nothing (admins only).
     Each changed row announces ``denominator_changed`` through ``regions.services.denominator_add``."""
     _require_admin(user)
@@ -345,7 +367,7 @@ def denominators_import(*, file, filename, user, dry_run=True) -> ImportReport:
         found = latest.get((row.region.pk, row.year, row.key))
         row.old = {"workers": found.workers, "source": found.source} if found else dict.fromkeys(row.new)
     report.check = ReferenceCheck(rows=rows)
-    if dry_run:
+    if dry_run or _stale(report, fingerprint):
         return report
     with transaction.atomic():
         for row in report.check.changed:
@@ -360,3 +382,122 @@ def denominators_import(*, file, filename, user, dry_run=True) -> ImportReport:
             )
         report.applied = True
     return report
+
+
+# --- the upload pages: a dry run kept as a batch, then the apply (coverage.entry.views._apply_upload) ---
+
+IMPORTERS = {ImportKind.TARGETS: targets_import, ImportKind.DENOMINATORS: denominators_import}
+TEMPLATE_COLUMNS = {
+    ImportKind.TARGETS: ["seri", "kode_wilayah", "nama_wilayah", "tahun", "target_persen", "target_peserta", "sumber"],
+    ImportKind.DENOMINATORS: [
+        "kode_wilayah",
+        "nama_wilayah",
+        "tahun",
+        "kelompok",
+        "penduduk_bekerja",
+        "sumber",
+        "catatan",
+    ],
+}
+
+
+def reference_batch_preview(*, kind, user, file, filename):
+    """Dry run of an uploaded targets or denominators file (admins only); without errors the file is
+    kept for the apply. Returns ``(batch or None, report)``; nothing is written to the figures."""
+    _require_admin(user)
+    size = getattr(file, "size", None)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        report = ImportReport(filename=str(filename), sha256="")
+        report.errors.append(
+            RowError(None, "", "", _("Berkas terlalu besar; batasnya %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES >> 20})
+        )
+        return None, report
+    data = file.read() if hasattr(file, "read") else bytes(file)
+    report = IMPORTERS[kind](file=data, filename=filename, user=user, dry_run=True)
+    if not report.ok:
+        return None, report
+    batch = ImportBatch.objects.create(
+        kind=kind,
+        user=user,
+        filename=str(filename)[:255],
+        sha256=report.sha256,
+        content=data,
+        fingerprint=report.check.fingerprint,
+        rows_read=report.rows_read,
+        summary=_summary(report),
+    )
+    return batch, report
+
+
+def _batch_apply(kind, *, batch, user):
+    if batch.user_id != user.pk or batch.kind != kind:
+        raise PermissionDenied(_("Berkas ini diunggah oleh pengguna lain."))
+    if batch.status != ImportStatus.PREVIEWED:
+        raise ValidationError(_("Berkas ini sudah diterapkan; unggah lagi untuk impor baru."))
+    with transaction.atomic():
+        report = IMPORTERS[kind](
+            file=bytes(batch.content), filename=batch.filename, user=user, dry_run=False, fingerprint=batch.fingerprint
+        )
+        if report.applied:
+            report.saved = report.check  # created / updated / unchanged, as the page reports them
+            batch.status, batch.applied_at = ImportStatus.APPLIED, timezone.now()
+            batch.summary = _summary(report)
+            batch.save(update_fields=["status", "applied_at", "summary"])
+    return report
+
+
+def targets_batch_apply(*, batch, user, acknowledge_warnings=False):
+    """Apply a previewed targets file, all-or-nothing; refused if the values changed since the dry run."""
+    return _batch_apply(ImportKind.TARGETS, batch=batch, user=user)
+
+
+def denominators_batch_apply(*, batch, user, acknowledge_warnings=False):
+    """Apply a previewed denominators file, all-or-nothing; refused if they changed since the dry run."""
+    return _batch_apply(ImportKind.DENOMINATORS, batch=batch, user=user)
+
+
+def _summary(report):
+    summary = {"rows": report.rows_read, "errors": len(report.errors)}
+    if report.check is not None:
+        check = report.check
+        summary |= {"created": check.created, "updated": check.updated, "unchanged": check.unchanged}
+    return summary
+
+
+def reference_template(*, kind) -> bytes:
+    """An .xlsx with the columns of ``kind`` and a guide with an example row (the sheet itself is empty,
+    so a template uploaded as it is loads nothing)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    if kind == ImportKind.TARGETS:
+        series = TargetSeries.objects.order_by("display_order", "name").first()
+        example = [series.code if series else "rpjmn-2025-2029", "35.73", "Kota Malang", "2025", "45,5", "", "RPJMD"]
+        lines = [
+            _("seri: kode seri target (lihat admin: Seri target); tahun: 2000-2100."),
+            _("Isi target_persen (0-100, koma desimal boleh), target_peserta, atau keduanya."),
+        ]
+    else:
+        example = ["35.73", "Kota Malang", "2024", "TOTAL", "492.881", "Sakernas Agustus 2024", ""]
+        lines = [
+            _("kode_wilayah: kab/kota; kelompok: TOTAL, PU atau BPU (kosong = TOTAL)."),
+            _("penduduk_bekerja lebih dari 0 (boleh bertitik ribuan: 492.881); sumber wajib diisi."),
+        ]
+    lines += [
+        _("Contoh baris: %(row)s") % {"row": " | ".join(example)},
+        _("nama_wilayah hanya pengingat; yang dibaca adalah kode_wilayah."),
+        _("Unggah berkas ini: uji coba dulu, periksa perubahan, lalu terapkan."),
+    ]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    sheet.append(TEMPLATE_COLUMNS[kind])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    guide = workbook.create_sheet("Petunjuk")
+    for line in lines:
+        guide.append([line])
+    guide.column_dimensions["A"].width = 100
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from regions.models import Office, Region, Role
@@ -39,8 +40,9 @@ from .approvals import may_approve, may_decide_region
 from .bpjs import bpjs_batch_apply, bpjs_batch_preview, may_load_bpjs
 from .completeness import completeness_matrix
 from .followups import followup_open, followup_update, followups_for
-from .forms import BpjsUploadForm, EntryGridForm, ImportApplyForm, ImportUploadForm, ReopenForm
+from .forms import BpjsUploadForm, EntryGridForm, ImportApplyForm, ImportUploadForm, ReferenceUploadForm, ReopenForm
 from .importer import counts_template, import_batch_apply, import_batch_preview
+from .reference import denominators_batch_apply, reference_batch_preview, reference_template, targets_batch_apply
 from .services import cell_label, entry_grid_save
 from .verification import participant_counts_return, participant_counts_verify
 
@@ -329,6 +331,65 @@ def _bpjs_context(form, report, apply_form):
         "changed_more": max(0, len(changed) - DIFF_LIMIT),
         "impact": report.check.impact[:200] if report is not None and report.check is not None else [],
     }
+
+
+# --- targets and denominators (coverage.entry.reference; admins only, as the importers rule) ---------
+
+REFERENCE_PAGES = {
+    ImportKind.TARGETS: {
+        "page": "coverage:import_targets", "apply": targets_batch_apply, "title": gettext_lazy("Impor nilai target"),
+        "filename": "templat-target-ucj.xlsx",
+    },
+    ImportKind.DENOMINATORS: {
+        "page": "coverage:import_denominators", "apply": denominators_batch_apply,
+        "title": gettext_lazy("Impor penyebut (penduduk bekerja)"), "filename": "templat-penyebut-ucj.xlsx",
+    },
+}  # fmt: skip
+
+
+@login_required
+def import_targets(request):
+    """Target values of the series (seri, kode_wilayah, tahun, target_persen / target_peserta): dry run, apply."""
+    return _reference_upload(request, ImportKind.TARGETS)
+
+
+@login_required
+def import_denominators(request):
+    """Employed population per kab/kota and year (BPS Sakernas): dry run, then apply as new revisions."""
+    return _reference_upload(request, ImportKind.DENOMINATORS)
+
+
+def _reference_upload(request, kind):
+    _require(user_is_admin(request.user))
+    config = REFERENCE_PAGES[kind]
+    if request.method == "GET" and "templat" in request.GET:
+        response = HttpResponse(
+            reference_template(kind=kind),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{config["filename"]}"'
+        return response
+
+    def render_page(form, report, apply_form):
+        changed = report.check.changed if report is not None and report.check is not None else []
+        context = {
+            "kind": kind, "title": config["title"], "form": form, "report": report, "apply_form": apply_form,
+            "max_rows": MAX_ROWS, "max_mb": MAX_UPLOAD_BYTES >> 20, "changed": changed[:DIFF_LIMIT],
+            "changed_more": max(0, len(changed) - DIFF_LIMIT),
+        }  # fmt: skip
+        return render(request, "coverage/entry/import_reference.html", context)
+
+    if request.method == "POST" and "batch" in request.POST:
+        return _apply_upload(
+            request, kind=kind, apply=config["apply"], page=config["page"],
+            again=lambda report, batch, apply_form: render_page(ReferenceUploadForm(), report, apply_form),
+        )  # fmt: skip
+    form = ReferenceUploadForm(request.POST or None, request.FILES or None)
+    batch = report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch, report = reference_batch_preview(kind=kind, user=request.user, file=upload, filename=upload.name)
+    return render_page(form, report, ImportApplyForm(initial={"batch": batch.pk}) if batch else None)
 
 
 @login_required

@@ -106,6 +106,8 @@ class ImportStatus(models.TextChoices):
 class ImportKind(models.TextChoices):
     PEMDA_COUNTS = "counts", _("Jumlah peserta (Pemda)")
     BPJS_COUNTS = "bpjs", _("Jumlah peserta laporan BPJS")
+    TARGETS = "targets", _("Nilai target")
+    DENOMINATORS = "denoms", _("Penyebut (penduduk bekerja)")
 
 
 class ImportBatch(models.Model):

@@ -74,3 +74,58 @@ def test_the_tracker_page_shows_the_rates(client, known_case, admin_user):
     assert "Tingkat pelaporan" in page
     assert "100% <small>(2/2)</small>" in page  # May reported
     assert "50% <small>(1/2)</small>" in page  # May on time, June reported
+
+
+def _csv_rows(response):
+    import csv
+    import io
+
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def test_the_matrix_of_the_known_case_exports_to_csv(client, known_case, offices, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("coverage:completeness_export", kwargs={"fmt": "csv"}), {"periode": "2025-06"})
+
+    assert response["Content-Disposition"] == 'attachment; filename="kelengkapan-laporan-ucj-2025-06.csv"'
+    rows = _csv_rows(response)
+    assert rows[0][:3] == ["Kode", "Wilayah", "2024-07"] and rows[0][-3:] == ["2025-04", "2025-05", "2025-06"]
+    by_label = {(row[0], row[1]): row[2:] for row in rows[1:]}
+    assert by_label[("35.73", "Kota Malang")][-3:] == ["belum melapor", "tepat waktu", "terlambat"]
+    assert by_label[("35.05", "Kabupaten Blitar")][-3:] == ["belum melapor", "terlambat", "belum melapor"]
+    assert by_label[("", "Semua wilayah: diharapkan")][-3:] == ["2", "2", "2"]
+    assert by_label[("", "Semua wilayah: melapor")][-3:] == ["0", "2", "1"]
+    assert by_label[("", "Semua wilayah: tingkat pelaporan (%)")][-3:] == ["0,00", "100,00", "50,00"]
+    assert by_label[("", "Semua wilayah: tepat waktu (%)")][-3:] == ["0,00", "50,00", "0,00"]
+    malang = [label for code, label in by_label if code == "KC-MALANG"]
+    assert by_label[("KC-MALANG", malang[-1])][-2:] == ["100,00", "0,00"]  # May on time, June late
+
+
+def test_the_matrix_of_the_known_case_exports_to_xlsx_with_names_escaped(client, known_case, admin_user, region_tree):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    region_tree["35.73"].__class__.objects.filter(code="35.73").update(name="=HYPERLINK(1)")
+    client.force_login(admin_user)
+    response = client.get(reverse("coverage:completeness_export", kwargs={"fmt": "xlsx"}), {"periode": "2025-06"})
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][-1] == "2025-06"
+    units = {row[0]: row for row in rows[1:3]}
+    assert units["35.73"][1] == "'=HYPERLINK(1)"  # a name that starts a formula is text
+    assert units["35.73"][-2:] == ["tepat waktu", "terlambat"]
+    totals = {row[1]: row[2:] for row in rows if row[0] is None or row[0] == ""}
+    assert totals["Semua wilayah: tingkat pelaporan (%)"][-3:] == [0.0, 100.0, 50.0]
+    assert totals["Semua wilayah: tepat waktu (%)"][-3:] == [0.0, 50.0, 0.0]
+
+
+def test_an_operator_exports_only_its_own_region(client, known_case, operator_kota_malang):
+    client.force_login(operator_kota_malang)
+    response = client.get(reverse("coverage:completeness_export", kwargs={"fmt": "csv"}), {"periode": "2025-06"})
+    rows = _csv_rows(response)[1:]
+    assert [row[0] for row in rows if ":" not in row[1]] == ["35.73"]  # the units; the rates rows follow
+    assert next(row for row in rows if row[1] == "Semua wilayah: tepat waktu (%)")[-2:] == ["100,00", "0,00"]

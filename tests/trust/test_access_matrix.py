@@ -88,6 +88,7 @@ MATRIX = {
     "regions:search": ("get", {}, {"q": "Malang"}, "L A A A A A"),
     "coverage:health": ("get", {}, {}, "A A A A A A"),
     "health_services": ("get", {}, {}, "A A A A A A"),
+    "job_runs": ("get", {}, {}, "L F F F F A"),
     # Aggregate dashboards and their JSON: every signed-in user (rankings compare regions by design).
     "coverage:region_dashboard": ("get", KOTA, {}, "L A A A A A"),
     "coverage:chart_json": ("get", {**KOTA, "chart": "tren"}, {}, "L A A A A A"),
@@ -126,6 +127,9 @@ MATRIX = {
     "coverage:import_template": ("get", {}, {"wilayah": "35.73", "periode": "2025-06"}, "L A N N N A"),
     # A branch's BPJS extraction: its verifiers and branch heads (rows bounded by its territory), admins.
     "coverage:import_bpjs": ("get", {}, {}, "L F F A A A"),
+    "coverage:completeness_export": ("get", {"fmt": "csv"}, {"periode": "2025-06"}, "L A A A A A"),
+    "coverage:import_targets": ("get", {}, {}, "L F F F F A"),
+    "coverage:import_denominators": ("get", {}, {}, "L F F F F A"),
     # Values marked for follow-up: operators and verifiers (each its scope's), admins.
     "coverage:followups": ("get", {}, {}, "L A A A F A"),
     # Where BPJS and Pemda disagree: the office's branch heads and verifiers (a Kanwil's too), admins.
