@@ -24,8 +24,9 @@ def test_branch_head_takes_up_a_priority_region_and_closes_it_with_its_result(br
     head = browse()
     page = head.login("kacab.malang")
     page.goto(url("coverage:action_list", code="KC-MALANG"))
-    # Kota Malang's latest figure, 131.167 of 413.600 workers, against 41,23% (170.528): gap 39.361.
-    assert "Kota Malang: 39.361 peserta" in visible_text(page)
+    # June: Kota Malang's figure is its two kecamatan's sum (63.000 + 58.000 = 121.000) of 413.600 workers,
+    # against 41,23% (170.528 participants): a gap of 49.528.
+    assert "Kota Malang: 49.528 peserta" in visible_text(page)
     page.select_option("#priority", "gap:35.73")
     page.select_option("#owner", "verifikator.malang")
     page.fill("#review_date", (date.today() + timedelta(days=14)).isoformat())
@@ -35,7 +36,7 @@ def test_branch_head_takes_up_a_priority_region_and_closes_it_with_its_result(br
     text = visible_text(page)
     assert "Kota Malang ditindaklanjuti." in text
     assert "Sosialisasi BPU bersama Disnaker di pasar besar" in text
-    # The branch's month is June, Kota Malang's May figure carried: the outcome waits for July.
+    # The branch's month is June: the outcome waits for July.
     assert "Kota Malang (Juni 2025)" in text and "Menunggu angka Juli 2025" in text
     assert "lewat" not in text  # the review date is ahead
 

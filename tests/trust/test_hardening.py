@@ -132,7 +132,7 @@ CSRF_EXEMPT = {"laporan/berhenti/<str:token>/"}
 # test_the_apis_post_with_a_session_needs_the_csrf_token below holds ninja to it.
 API_ROUTES = {
     "api/v1/snapshot/", "api/v1/regions/", "api/v1/offices/", "api/v1/targets/", "api/v1/completeness/",
-    "api/v1/funded/", "api/v1/summary/", "api/v1/counts/",
+    "api/v1/funded/", "api/v1/summary/", "api/v1/counts/", "api/v1/open-data/", "api/v1/open-data/metadata/",
 }  # fmt: skip
 
 
