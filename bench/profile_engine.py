@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/profile_engine.py                 # full recompute from empty snapshots
     .venv/bin/python bench/profile_engine.py --month 2024-05 # one month, inputs unchanged
+    .venv/bin/python bench/profile_engine.py --month 2024-05 --desa 35.73.01.1001  # one desa's month
     .venv/bin/python bench/profile_engine.py --explain 2     # EXPLAIN ANALYZE statements over 2 s
 
 Prints one line per statement (seconds, the statement's start), then the statements summed by
@@ -31,6 +32,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--month", help="Profile the recompute of one month (YYYY-MM) instead of a full one.")
+    parser.add_argument("--desa", help="With --month: an incremental recompute of this desa (its code).")
     parser.add_argument("--explain", type=float, default=0, help="EXPLAIN ANALYZE statements slower than this.")
     parser.add_argument("--only", default="", help="With --explain: only statements that contain this text.")
     args = parser.parse_args()
@@ -85,7 +87,12 @@ def main():
     started = time.perf_counter()
     if args.month:
         year, month = (int(part) for part in args.month.split("-"))
-        coverage_recompute(periods=[date(year, month, 1)])
+        if args.desa:
+            from regions.models import Region
+
+            coverage_recompute(periods=[date(year, month, 1)], regions=[Region.objects.get(code=args.desa)])
+        else:
+            coverage_recompute(periods=[date(year, month, 1)])
     else:
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE coverage_snapshottarget, coverage_snapshot")

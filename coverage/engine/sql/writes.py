@@ -74,21 +74,41 @@ def rank_sql(row, *, parent, level):
     return ", ".join(items)
 
 
-def delta_sql(row):
+def delta_sql(row, prior="{alias}.{column}"):
     """The change rule, once: against the previous month (``pm``) and the same month a year before
     (``py``), for reported figures only; percentage points of coverage, percent of participants (in
-    floating point: bigint x numeric would make PostgreSQL divide in numeric, seconds at scale)."""
+    floating point: bigint x numeric would make PostgreSQL divide in numeric, seconds at scale).
+
+    ``prior`` names a compared figure from its alias (``pm``, ``py``) and column: the joined rows'
+    columns by default, ``"w.{alias}_{column}"`` for the window columns of ``prior_window_sql``."""
     reported = f"{row}.active_total IS NOT NULL AND NOT {row}.is_carried"
     items = []
     for name, (alias, column, kind) in DELTAS.items():
+        before = prior.format(alias=alias, column=column)
         if kind == "pp":
-            value = f"{row}.{column} - {alias}.{column}"
+            value = f"{row}.{column} - {before}"
         else:
-            change = f"CAST({row}.{column} - {alias}.{column} AS DOUBLE PRECISION) * 100 / {alias}.{column}"
-            value = f"CASE WHEN {alias}.{column} > 0 THEN {change} END"
+            change = f"CAST({row}.{column} - {before} AS DOUBLE PRECISION) * 100 / {before}"
+            value = f"CASE WHEN {before} > 0 THEN {change} END"
         items.append(f"CASE WHEN {reported} THEN {value} END AS {name}")
-    items.append("pm.rank_in_parent AS prev_rank_in_parent")
-    items.append("pm.rank_national AS prev_rank_national")
+    items.append(f"{prior.format(alias='pm', column='rank_in_parent')} AS prev_rank_in_parent")
+    items.append(f"{prior.format(alias='pm', column='rank_national')} AS prev_rank_national")
+    return ", ".join(items)
+
+
+def prior_window_sql(row):
+    """The compared rows as window columns (PostgreSQL): ``pm_<column>`` and ``py_<column>`` of each
+    PRIOR_COLUMNS figure, read from the same subject's row exactly one month / twelve months earlier
+    (a RANGE frame of that one date: empty, so NULL, when that month has no row). One sort by
+    (subject, month) serves both, where two joins sorted or hashed the rows twice. Select-list
+    items over the rows aliased ``row`` (keys ``subject``, ``period``), ``delta_sql``'s ``w.{alias}_{column}``."""
+    items = []
+    for alias, months in (("pm", 1), ("py", 12)):
+        window = (
+            f"(PARTITION BY {row}.subject ORDER BY {row}.period RANGE BETWEEN INTERVAL '{months} months' "
+            f"PRECEDING AND INTERVAL '{months} months' PRECEDING)"
+        )
+        items.extend(f"FIRST_VALUE({row}.{c}) OVER {window} AS {alias}_{c}" for c in PRIOR_COLUMNS)
     return ", ".join(items)
 
 
@@ -171,6 +191,9 @@ class WritesMixin:
             "WHERE changed = 1 AND is_published AND subject_id IS NOT NULL)"
         )
         columns = ", ".join(value_columns)
+        # Written month by month: a month's rows then share heap pages, and the one-month and one-desa
+        # runs (and the pages) read a level's month from a few hundred pages, not one page per row. The
+        # order was the plan's before; the window-based changes come out by subject (7,285 pages).
         out_columns = ", ".join(
             f"COALESCE(o.{c}, '')" if c in ("denominator_source", "denominator_basis") else f"o.{c}"
             for c in value_columns
@@ -186,6 +209,7 @@ class WritesMixin:
             JOIN {table} o ON o.subject_id = m.subject_id AND o.period = m.o_period
             JOIN ucj_periods p ON p.period = o.period
             WHERE m.snapshot_id IS NULL OR (m.changed = 1 AND m.is_published)
+            ORDER BY o.period, o.subject_id
             """,
             [self.now],
         )
@@ -196,34 +220,37 @@ class WritesMixin:
         distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
         changed = " OR ".join(f"coverage_snapshot.{c} {distinct} r.{c}" for c in RANK_COLUMNS)
         national = f"coverage_snapshot.rank_national {distinct} r.rank_national"
-        # Rows that moved nationally are counted first: pages that show national ranks refresh on them.
-        self.ranks_changed += max(
+        ranks = f"""
+            SELECT s.id, {rank_sql("s", parent=partition_parent, level=partition_level)}
+            FROM coverage_snapshot s
+            WHERE s.is_current AND s.period IN ({self.period_list}) AND {where}
+        """
+        update = f"""
+            UPDATE coverage_snapshot SET {", ".join(f"{c} = r.{c}" for c in RANK_COLUMNS)}
+            FROM {{ranks}} r
+            WHERE coverage_snapshot.id = r.id AND NOT coverage_snapshot.is_published
+              AND coverage_snapshot.period IN ({self.period_list}) AND ({{changed}})
+        """
+        if self.pg:
+            # The ranks once (two window sorts of a level's month: 40 ms of a one-desa run each time);
+            # the rows that moved nationally are counted before the update, in the same snapshot.
             self.sql(
                 f"""
-                UPDATE coverage_snapshot SET {", ".join(f"{c} = r.{c}" for c in RANK_COLUMNS)}
-                FROM (
-                    SELECT s.id, {rank_sql("s", parent=partition_parent, level=partition_level)}
-                    FROM coverage_snapshot s
-                    WHERE s.is_current AND s.period IN ({self.period_list}) AND {where}
-                ) r
-                WHERE coverage_snapshot.id = r.id AND NOT coverage_snapshot.is_published
-                  AND coverage_snapshot.period IN ({self.period_list}) AND ({national})
+                WITH r AS MATERIALIZED ({ranks}),
+                moved AS (
+                    SELECT COUNT(*) AS n FROM coverage_snapshot JOIN r ON coverage_snapshot.id = r.id
+                    WHERE NOT coverage_snapshot.is_published AND coverage_snapshot.period IN ({self.period_list})
+                      AND {national}
+                ),
+                written AS ({update.format(ranks="r", changed=changed)} RETURNING 1)
+                SELECT (SELECT n FROM moved), (SELECT COUNT(*) FROM written)
                 """
-            ),
-            0,
-        )
-        self.sql(
-            f"""
-            UPDATE coverage_snapshot SET {", ".join(f"{c} = r.{c}" for c in RANK_COLUMNS)}
-            FROM (
-                SELECT s.id, {rank_sql("s", parent=partition_parent, level=partition_level)}
-                FROM coverage_snapshot s
-                WHERE s.is_current AND s.period IN ({self.period_list}) AND {where}
-            ) r
-            WHERE coverage_snapshot.id = r.id AND NOT coverage_snapshot.is_published
-              AND coverage_snapshot.period IN ({self.period_list}) AND ({changed})
-            """
-        )
+            )
+            self.ranks_changed += self.cursor.fetchone()[0]
+            return
+        # Rows that moved nationally are counted first: pages that show national ranks refresh on them.
+        self.ranks_changed += max(self.sql(update.format(ranks=f"({ranks})", changed=national)), 0)
+        self.sql(update.format(ranks=f"({ranks})", changed=changed))
 
     def _rank_and_compare(self, *, subject, level=None):
         """Ranks and changes of ucj_out's rows computed in temporary tables (``ucj_final``), so the merge
@@ -254,21 +281,34 @@ class WritesMixin:
         self.sql(f"CREATE TEMP TABLE ucj_prior_rows AS {prior}")
         if not self.pg:  # SQLite joins by nested loops: it needs the index (PostgreSQL hashes)
             self.sql("CREATE INDEX ucj_prior_rows_key ON ucj_prior_rows (subject, period)")
-        self.analyze("ucj_prior_rows", ["subject", "period"])
         # Ranks and changes of this run's rows (the months of the run), joined among narrow rows; the
         # wide rows are then joined once, by key. (Joined to the wide rows, the comparisons hashed
         # ~40-column rows three times: 14.7 s of a full recompute under load.)
         self.sql("DROP TABLE IF EXISTS ucj_changes")
-        self.sql(
-            f"""
-            CREATE TEMP TABLE ucj_changes AS
-            SELECT own.subject, own.period, {", ".join(f"own.{c}" for c in RANK_COLUMNS)}, {delta_sql("own")}
-            FROM ucj_prior_rows own
-            JOIN ucj_periods p ON p.period = own.period
-            LEFT JOIN ucj_prior_rows pm ON pm.subject = own.subject AND pm.period = p.prev_month
-            LEFT JOIN ucj_prior_rows py ON py.subject = own.subject AND py.period = p.prev_year
-            """
-        )
+        if self.pg:
+            # One sort by (subject, month) for both comparisons (window frames of the one date a month
+            # and a year before): the two self-joins sorted and merge-joined the 437,100 kecamatan rows
+            # twice. The window sees every row; the run's months are kept after it.
+            self.sql(
+                f"""
+                CREATE TEMP TABLE ucj_changes AS
+                SELECT w.subject, w.period, {", ".join(f"w.{c}" for c in RANK_COLUMNS)},
+                       {delta_sql("w", prior="w.{alias}_{column}")}
+                FROM (SELECT own.*, {prior_window_sql("own")} FROM ucj_prior_rows own) w
+                WHERE w.period IN ({self.period_list})
+                """
+            )
+        else:  # SQLite: RANGE frames need a numeric order; the joins (indexed) instead
+            self.sql(
+                f"""
+                CREATE TEMP TABLE ucj_changes AS
+                SELECT own.subject, own.period, {", ".join(f"own.{c}" for c in RANK_COLUMNS)}, {delta_sql("own")}
+                FROM ucj_prior_rows own
+                JOIN ucj_periods p ON p.period = own.period
+                LEFT JOIN ucj_prior_rows pm ON pm.subject = own.subject AND pm.period = p.prev_month
+                LEFT JOIN ucj_prior_rows py ON py.subject = own.subject AND py.period = p.prev_year
+                """
+            )
         self.analyze("ucj_changes", ["subject", "period"])
         self.sql("DROP TABLE IF EXISTS ucj_final")
         self.sql(
@@ -359,6 +399,13 @@ class WritesMixin:
             f"SELECT {subject}_id AS subject, period, {', '.join(PRIOR_COLUMNS)} FROM coverage_snapshot "
             f"WHERE {subject}_id IS NOT NULL AND is_current AND period IN ({compared_list})"
         )
+        # A whole month: the planner estimates a few dozen rows where there are thousands (the month
+        # filtered twice, by the join and the list, multiplies) and probes the compared rows by index
+        # once per row: 0.24-0.36 s of a one-month run. Hash joins there; an incremental run's few
+        # regions keep their index probes.
+        hash_joins = self.pg and not scope
+        if hash_joins:
+            self.sql("SET LOCAL enable_nestloop = off")
         self.sql(
             f"""
             UPDATE coverage_snapshot SET {", ".join(f"{n} = q.{n}" for n in DELTA_COLUMNS)}
@@ -377,3 +424,5 @@ class WritesMixin:
               AND ({" OR ".join(f"coverage_snapshot.{n} {distinct} q.{n}" for n in DELTA_COLUMNS)})
             """
         )
+        if hash_joins:
+            self.sql("SET LOCAL enable_nestloop = on")
