@@ -38,7 +38,6 @@ from regions.selectors import bpjs_roots, can_load_bpjs_region, user_is_admin
 from ucj_dashboard.formats import NumberFormatError, format_number
 from ucj_dashboard.postgres import tables_analyze, values_in
 from ucj_dashboard.spreadsheets import (
-    MAX_UPLOAD_BYTES,
     RowError,
     SpreadsheetError,
     parse_count,
@@ -48,10 +47,10 @@ from ucj_dashboard.spreadsheets import (
 )
 
 from ..engine import closed_periods, recompute_schedule
-from ..models import EntryStatus, ImportBatch, ImportKind, ImportStatus, ParticipantCount, Severity, Source
+from ..models import EntryStatus, ImportKind, ImportStatus, ParticipantCount, Severity, Source
 from . import reasons, validation
 from .impact import coverage_impact_of
-from .importer import FIELD_COLUMNS, MEASURES, ImportReport
+from .importer import FIELD_COLUMNS, MEASURES, ImportReport, stage_upload
 from .services import RECOMPUTE_REGION_LIMIT, closed_message
 
 REQUIRED_COLUMNS = ("kode_wilayah", "periode", "segmen", "peserta_aktif")
@@ -517,28 +516,11 @@ def bpjs_counts_import(
 def bpjs_batch_preview(*, user, file, filename):
     """Dry run of an uploaded BPJS file; without errors the file is kept for the apply.
     Returns ``(batch or None, report)``."""
-    size = getattr(file, "size", None)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        report = ImportReport(filename=str(filename), sha256="")
-        report.errors.append(
-            RowError(None, "", "", _("Berkas terlalu besar; batasnya %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES >> 20})
-        )
-        return None, report
-    data = file.read() if hasattr(file, "read") else bytes(file)
-    report = bpjs_counts_import(file=data, filename=filename, user=user, dry_run=True)
-    if not report.ok:
-        return None, report
-    batch = ImportBatch.objects.create(
-        kind=ImportKind.BPJS_COUNTS,
-        user=user,
-        filename=str(filename)[:255],
-        sha256=report.sha256,
-        content=data,
-        fingerprint=report.check.fingerprint,
-        rows_read=report.rows_read,
-        summary=_summary(report),
-    )
-    return batch, report
+    return stage_upload(
+        kind=ImportKind.BPJS_COUNTS, user=user, file=file, filename=filename,
+        run=lambda data: bpjs_counts_import(file=data, filename=filename, user=user, dry_run=True),
+        summary=_summary,
+    )  # fmt: skip
 
 
 def bpjs_batch_apply(*, batch, user, acknowledge_warnings=False):

@@ -31,7 +31,7 @@ from ucj_dashboard.spreadsheets import (
     read_spreadsheet,
 )
 
-from ..models import ImportBatch, ImportStatus
+from ..models import ImportBatch, ImportKind, ImportStatus
 from . import reasons
 from . import services as entry_services
 from .selectors import entry_grid_rows
@@ -319,11 +319,10 @@ def counts_template(*, region, period, user) -> bytes:
 # --- spreadsheet import -----------------------------------------------------------------------
 
 
-def import_batch_preview(*, user, file, filename, submit=False):
-    """Dry run of an uploaded file; when it has no errors the file is kept for the apply.
-
-    Returns ``(batch or None, report)``; nothing is written to the counts.
-    """
+def stage_upload(*, kind, user, file, filename, run, summary, **fields):
+    """The dry run every import page shares: the size limit, ``run(data)`` (the importer's dry run),
+    and when it has no errors the file kept in an ``ImportBatch`` of ``kind`` for the apply (``summary``
+    of the report, ``fields`` for the batch). Returns ``(batch or None, report)``."""
     size = getattr(file, "size", None)
     if size is not None and size > MAX_UPLOAD_BYTES:
         report = ImportReport(filename=str(filename), sha256="")
@@ -332,20 +331,33 @@ def import_batch_preview(*, user, file, filename, submit=False):
         )
         return None, report
     data = file.read() if hasattr(file, "read") else bytes(file)
-    report = counts_import(file=data, filename=filename, user=user, dry_run=True, submit=submit)
+    report = run(data)
     if not report.ok:
         return None, report
     batch = ImportBatch.objects.create(
+        kind=kind,
         user=user,
         filename=str(filename)[:255],
         sha256=report.sha256,
         content=data,
-        submit=submit,
         fingerprint=report.check.fingerprint,
         rows_read=report.rows_read,
-        summary=_import_summary(report),
+        summary=summary(report),
+        **fields,
     )
     return batch, report
+
+
+def import_batch_preview(*, user, file, filename, submit=False):
+    """Dry run of an uploaded file; when it has no errors the file is kept for the apply.
+
+    Returns ``(batch or None, report)``; nothing is written to the counts.
+    """
+    return stage_upload(
+        kind=ImportKind.PEMDA_COUNTS, user=user, file=file, filename=filename, submit=submit,
+        run=lambda data: counts_import(file=data, filename=filename, user=user, dry_run=True, submit=submit),
+        summary=_import_summary,
+    )  # fmt: skip
 
 
 def import_batch_apply(*, batch, user, acknowledge_warnings=False):

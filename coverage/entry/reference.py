@@ -28,7 +28,6 @@ from regions.selectors import user_is_admin
 from regions.services import denominator_add
 from ucj_dashboard.formats import NumberFormatError, parse_number
 from ucj_dashboard.spreadsheets import (
-    MAX_UPLOAD_BYTES,
     RowError,
     SpreadsheetError,
     frame_records,
@@ -38,8 +37,8 @@ from ucj_dashboard.spreadsheets import (
 )
 
 from ..engine import recompute_schedule
-from ..models import ImportBatch, ImportKind, ImportStatus, LatestDenominator, TargetSeries, TargetValue
-from .importer import ImportReport
+from ..models import ImportKind, ImportStatus, LatestDenominator, TargetSeries, TargetValue
+from .importer import ImportReport, stage_upload
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -405,28 +404,11 @@ def reference_batch_preview(*, kind, user, file, filename):
     """Dry run of an uploaded targets or denominators file (admins only); without errors the file is
     kept for the apply. Returns ``(batch or None, report)``; nothing is written to the figures."""
     _require_admin(user)
-    size = getattr(file, "size", None)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        report = ImportReport(filename=str(filename), sha256="")
-        report.errors.append(
-            RowError(None, "", "", _("Berkas terlalu besar; batasnya %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES >> 20})
-        )
-        return None, report
-    data = file.read() if hasattr(file, "read") else bytes(file)
-    report = IMPORTERS[kind](file=data, filename=filename, user=user, dry_run=True)
-    if not report.ok:
-        return None, report
-    batch = ImportBatch.objects.create(
-        kind=kind,
-        user=user,
-        filename=str(filename)[:255],
-        sha256=report.sha256,
-        content=data,
-        fingerprint=report.check.fingerprint,
-        rows_read=report.rows_read,
-        summary=_summary(report),
-    )
-    return batch, report
+    return stage_upload(
+        kind=kind, user=user, file=file, filename=filename,
+        run=lambda data: IMPORTERS[kind](file=data, filename=filename, user=user, dry_run=True),
+        summary=_summary,
+    )  # fmt: skip
 
 
 def _batch_apply(kind, *, batch, user):
